@@ -1,0 +1,118 @@
+"""The toolchain itself: the real Pulumi CLI runs a Python program with a dynamic provider and a
+policy pack, on the file backend, with no network."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from tests.support.pulumi import VENV, PulumiCLI, write_project
+
+PROVIDER = textwrap.dedent(
+    """
+    from pulumi.dynamic import ConfigureRequest, CreateResult, ReadResult, ResourceProvider
+    from pulumi.dynamic import Resource
+
+
+    class GreetingProvider(ResourceProvider):
+        def configure(self, req: ConfigureRequest) -> None:
+            self.greeting = req.config.require("greeting")
+
+        def create(self, props):
+            message = f"{self.greeting}, {props['who']}"
+            return CreateResult("greeting-1", {**props, "message": message})
+
+        def read(self, id_, props):
+            return ReadResult(id_, props)
+
+
+    class Greeting(Resource, module="smoke", name="Greeting"):
+        def __init__(self, name, who, opts=None):
+            super().__init__(GreetingProvider(), name, {"who": who, "message": None}, opts)
+    """
+)
+
+PROGRAM = textwrap.dedent(
+    """
+    import pulumi
+    from smoke_provider import Greeting
+
+    greeting = Greeting("hello", who="world")
+    pulumi.export("message", greeting.message)
+    """
+)
+
+POLICY_PACK = textwrap.dedent(
+    """
+    from pulumi_policy import EnforcementLevel, PolicyPack, ResourceValidationPolicy
+
+
+    def no_world(args, report_violation):
+        if args.resource_type == "pulumi-python:dynamic/smoke:Greeting" and (
+            args.props.get("who") == "world"
+        ):
+            report_violation("greetings to the whole world are not allowed")
+
+
+    PolicyPack(
+        name="smoke-pack",
+        enforcement_level=EnforcementLevel.MANDATORY,
+        policies=[
+            ResourceValidationPolicy(
+                name="no-greeting-the-world",
+                description="A policy that the smoke resource violates.",
+                validate=no_world,
+            )
+        ],
+    )
+    """
+)
+
+
+def test_dynamic_provider_lifecycle_and_policy_pack(pulumi_cli: PulumiCLI, tmp_path: Path) -> None:
+    project = write_project(
+        tmp_path / "project",
+        PROGRAM,
+        name="smoke",
+        modules={"smoke_provider.py": PROVIDER},
+    )
+    pulumi_cli.stack_init(project, "dev")
+    pulumi_cli.run("config", "set", "greeting", "hello", cwd=project)
+
+    up = pulumi_cli.run("up", "--yes", "--skip-preview", cwd=project)
+    assert "2 created" in up.stdout, up.stdout  # the stack and the greeting
+    assert "Traceback" not in up.stdout + up.stderr
+    assert pulumi_cli.outputs(project) == {"message": "hello, world"}
+
+    # the setting reached the provider through configure(), not through state
+    state = pulumi_cli.run("stack", "export", "--show-secrets", cwd=project).stdout
+    resources = json.loads(state)["deployment"]["resources"]
+    greeting = next(r for r in resources if r["type"] == "pulumi-python:dynamic/smoke:Greeting")
+    assert greeting["outputs"]["message"] == "hello, world"
+    assert "hello" not in json.dumps(greeting["outputs"]["__provider"])
+
+    preview = pulumi_cli.run("preview", "--expect-no-changes", cwd=project)
+    assert "2 unchanged" in preview.stdout, preview.stdout
+
+    refresh = pulumi_cli.run("refresh", "--yes", cwd=project)
+    assert refresh.returncode == 0
+
+    pack = tmp_path / "pack"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text(
+        f"runtime:\n  name: python\n  options:\n    virtualenv: {VENV}\n"
+    )
+    (pack / "__main__.py").write_text(POLICY_PACK)
+    (project / "__main__.py").write_text(PROGRAM.replace('who="world"', 'who="everyone"'))
+    ok = pulumi_cli.run("preview", "--policy-pack", str(pack), cwd=project)
+    assert "smoke-pack" in ok.stdout, ok.stdout
+    (project / "__main__.py").write_text(PROGRAM)
+    blocked = pulumi_cli.run("preview", "--policy-pack", str(pack), cwd=project, check=False)
+    assert blocked.returncode != 0
+    assert "no-greeting-the-world" in blocked.stdout + blocked.stderr
+    assert "mandatory" in (blocked.stdout + blocked.stderr).lower()
+
+    destroy = pulumi_cli.run("destroy", "--yes", cwd=project)
+    assert "2 deleted" in destroy.stdout, destroy.stdout
+    assert pulumi_cli.outputs(project) == {}
