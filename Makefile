@@ -38,7 +38,8 @@ $(VENV)/.synced: requirements.lock
 	@touch $@
 
 cli:
-	@bash scripts/pulumi-cli | tail -n 1 > .pulumi-bin-dir
+	@set -o pipefail; bash scripts/pulumi-cli | tail -n 1 > .pulumi-bin-dir.tmp
+	@mv .pulumi-bin-dir.tmp .pulumi-bin-dir
 	@echo "pulumi CLI: $$(cat .pulumi-bin-dir)"
 
 setup: venv cli
