@@ -1,0 +1,158 @@
+"""The Admin API client on its own, over httpx.MockTransport: retries, errors, paging, settings."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from providers.kong_admin import (
+    KongAdminClient,
+    KongAdminError,
+    KongAdminSettings,
+    KongConfigError,
+    RetryPolicy,
+)
+
+TOKEN = "s3cr3t-admin-token"
+FAST = RetryPolicy(attempts=5, max_seconds=10, backoff_initial=0.001, backoff_max=0.01)
+
+
+def client_for(handler, **settings) -> KongAdminClient:  # type: ignore[no-untyped-def]
+    base = {"admin_url": "http://127.0.0.1:8001", "token": TOKEN, **settings}
+    return KongAdminClient(
+        KongAdminSettings(**base), retry=FAST, transport=httpx.MockTransport(handler)
+    )
+
+
+def test_retries_transient_statuses_then_succeeds_and_honours_retry_after(monkeypatch) -> None:
+    answers = iter([(429, {"Retry-After": "0"}), (503, {}), (502, {}), (504, {}), (200, {})])
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("Kong-Admin-Token"))
+        status, headers = next(answers)
+        return httpx.Response(status, headers=headers, json={"id": "x"})
+
+    waits: list[float] = []
+    monkeypatch.setattr("time.sleep", lambda s: waits.append(s))
+    with client_for(handler) as client:
+        response = client.request("GET", client.path("services", "x"))
+    assert response.status_code == 200
+    assert client.attempts == 5
+    assert seen == [TOKEN] * 5
+    assert waits[0] == 0  # Retry-After: 0 honoured rather than the exponential backoff
+
+
+def test_gives_up_after_bounded_attempts_with_typed_error(monkeypatch) -> None:
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(503, json={"message": "Service unavailable"})
+
+    with client_for(handler) as client, pytest.raises(KongAdminError) as info:
+        client.request("GET", "/services")
+    assert len(calls) == FAST.attempts
+    assert info.value.status == 503
+    assert info.value.kong_message == "Service unavailable"
+
+
+def test_connection_errors_are_retried(monkeypatch) -> None:
+    monkeypatch.setattr("time.sleep", lambda s: None)
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) < 3:
+            raise httpx.RemoteProtocolError("server disconnected", request=request)
+        return httpx.Response(200, json={})
+
+    with client_for(handler) as client:
+        client.request("POST", "/developers", json_body={"email": "a@b.c"})
+        assert client.ambiguous_retry  # the write may have landed: callers look it up
+
+
+def test_kong_error_fields_are_carried_and_token_never_shown() -> None:
+    body = {
+        "code": 2,
+        "name": "schema violation",
+        "message": "schema violation (name: required field missing)",
+        "fields": {"name": "required field missing"},
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json=body)
+
+    with client_for(handler) as client, pytest.raises(KongAdminError) as info:
+        client.request("POST", client.path("services"), json_body={"token": TOKEN})
+    err = info.value
+    assert (err.status, err.code, err.name) == (400, 2, "schema violation")
+    assert err.fields == {"name": "required field missing"}
+    assert "required field missing" in str(err)
+    assert TOKEN not in str(err) and TOKEN not in repr(err.__dict__)
+
+
+def test_401_names_the_token_setting_without_the_token() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401, json={"message": "Invalid RBAC credentials"})
+
+    with client_for(handler) as client, pytest.raises(KongAdminError) as info:
+        client.request("GET", "/services")
+    assert "kongAdminToken" in str(info.value)
+    assert TOKEN not in str(info.value)
+
+
+def test_pagination_follows_next_to_the_end_and_workspace_prefix() -> None:
+    pages = {
+        None: {"data": [{"id": 1}, {"id": 2}], "offset": "o1", "next": "/ws/plugins?offset=o1"},
+        "o1": {"data": [{"id": 3}], "offset": "o2", "next": "/ws/plugins?offset=o2"},
+        "o2": {"data": [{"id": 4}], "next": None},
+    }
+    paths = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        paths.append(request.url.path)
+        return httpx.Response(200, json=pages[request.url.params.get("offset")])
+
+    with client_for(handler, workspace="ws") as client:
+        rows = list(client.paginate(client.path("plugins")))
+    assert [r["id"] for r in rows] == [1, 2, 3, 4]
+    assert set(paths) == {"/ws/plugins"}
+
+
+def test_plain_http_to_remote_host_is_refused_unless_allowed() -> None:
+    with pytest.raises(KongConfigError, match="allowInsecureHttp"):
+        KongAdminSettings(admin_url="http://kong.example.com:8001")
+    KongAdminSettings(admin_url="http://kong.example.com:8001", allow_insecure_http=True)
+    KongAdminSettings(admin_url="http://localhost:8001")
+    KongAdminSettings(admin_url="https://kong.example.com:8444")
+
+
+def test_settings_from_config_and_env_fallbacks() -> None:
+    conf = {
+        "kong-okta-portal:kong": json.dumps({"adminUrl": "https://k:8444", "workspace": "team"}),
+        "kong-okta-portal:kongAdminToken": TOKEN,
+    }
+    settings = KongAdminSettings.from_sources(conf.get, environ={})
+    assert (settings.admin_url, settings.workspace, settings.token) == (
+        "https://k:8444",
+        "team",
+        TOKEN,
+    )
+    assert TOKEN not in repr(settings)
+    env = {"KONG_ADMIN_URL": "http://127.0.0.1:9", "KONG_ADMIN_TOKEN": "t", "KONG_WORKSPACE": "w"}
+    settings = KongAdminSettings.from_sources(lambda key: None, environ=env)
+    assert (settings.admin_url, settings.workspace, settings.token) == (
+        "http://127.0.0.1:9",
+        "w",
+        "t",
+    )
+    with pytest.raises(KongConfigError, match="adminUrl"):
+        KongAdminSettings.from_sources(lambda key: None, environ={})
+    with pytest.raises(KongConfigError, match="unknown keys"):
+        KongAdminSettings.from_sources(
+            {"kong-okta-portal:kong": '{"adminURL": "x"}'}.get, environ={}
+        )
