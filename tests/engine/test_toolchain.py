@@ -4,6 +4,7 @@ policy pack, on the file backend, with no network."""
 from __future__ import annotations
 
 import json
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -116,3 +117,15 @@ def test_dynamic_provider_lifecycle_and_policy_pack(pulumi_cli: PulumiCLI, tmp_p
     destroy = pulumi_cli.run("destroy", "--yes", cwd=project)
     assert "2 deleted" in destroy.stdout, destroy.stdout
     assert pulumi_cli.outputs(project) == {}
+
+
+def test_cli_script_reuses_its_cache(pulumi_bin_dir: Path) -> None:
+    """`make setup` already ran the script: running it again builds nothing."""
+    script = Path(__file__).resolve().parents[2] / "scripts" / "pulumi-cli"
+    proc = subprocess.run(["bash", str(script)], capture_output=True, text=True, check=True)
+    assert Path(proc.stdout.strip().splitlines()[-1]) == pulumi_bin_dir
+    assert "building" not in proc.stderr, proc.stderr
+    version = subprocess.run(
+        [str(pulumi_bin_dir / "pulumi"), "version"], capture_output=True, text=True, check=True
+    )
+    assert version.stdout.strip().startswith("v3.27"), version.stdout
