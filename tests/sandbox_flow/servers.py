@@ -26,7 +26,9 @@ def serve(app: Any) -> Iterator[str]:
     sock.listen(128)
     port = sock.getsockname()[1]
     server = _QuietServer(
-        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="off", server_header=False
+        )
     )
     thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
     thread.start()
