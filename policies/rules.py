@@ -458,9 +458,9 @@ def validate_oidc_issuer_matches_identity(
         if isinstance(issuer, str) and _norm_issuer(issuer) not in issuers:
             report(
                 f"openid-connect plugin {plugin.name!r}: config.issuer {issuer!r} is not the "
-                f"issuer of this stack's identity component ({', '.join(sorted(issuers))}). Wire the "
-                "plugin's issuer from the identity component so tokens and claims come from the "
-                "same authorization server.",
+                f"issuer of this stack's identity component ({', '.join(sorted(issuers))}). "
+                "Wire the plugin's issuer from the identity component so tokens and claims come "
+                "from the same authorization server.",
                 plugin.urn,
             )
 
@@ -564,9 +564,9 @@ def validate_okta_claim_matches_consumer_claim(
         if claim is None:
             report(
                 f"openid-connect plugin {plugin.name!r}: config.{key} is {path!r} but no Okta "
-                f"claim of this stack is named {path[0]!r} (claims: {sorted(by_name) or 'none'}). Create "
-                f"the claim {path[0]!r} (RESOURCE, EXPRESSION, {CLIENT_ID_EXPRESSION!r}) or point "
-                "consumer_claim at the claim that carries the client id.",
+                f"claim of this stack is named {path[0]!r} (claims: {sorted(by_name) or 'none'}). "
+                f"Create the claim {path[0]!r} (RESOURCE, EXPRESSION, {CLIENT_ID_EXPRESSION!r}) "
+                "or point consumer_claim at the claim that carries the client id.",
                 plugin.urn,
             )
             continue
