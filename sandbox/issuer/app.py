@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urlencode
 
@@ -63,8 +64,16 @@ def _base_url(request: Request) -> str:
     return f"{request.url.scheme}://{host}"
 
 
-def create_issuer_app(settings: IssuerSettings, state: IssuerState | None = None) -> Starlette:
-    """Build the issuer ASGI app; ``state`` may be shared with the state-file registry."""
+def create_issuer_app(
+    settings: IssuerSettings,
+    state: IssuerState | None = None,
+    on_change: Callable[[], None] = lambda: None,
+) -> Starlette:
+    """Build the issuer ASGI app.
+
+    ``state`` may be shared with the state-file registry; ``on_change`` runs after every
+    change to the registered clients (e.g. to save the state file).
+    """
     store = state or IssuerState(list(settings.servers))
     user_login = settings.test_user
     user_id = user_id_for(user_login)
@@ -451,6 +460,7 @@ def create_issuer_app(settings: IssuerSettings, state: IssuerState | None = None
             return validation_error(err)
         client, secret = new_client(meta)
         store.add_client(client, secret)
+        on_change()
         response = client.metadata()
         if secret is not None:
             response["client_secret"] = secret
@@ -472,6 +482,7 @@ def create_issuer_app(settings: IssuerSettings, state: IssuerState | None = None
             return JSONResponse(client.metadata())
         if request.method == "DELETE":
             store.delete_client(client_id)
+            on_change()
             return Response(status_code=204)
         body = await json_body(request)
         if isinstance(body, Response):
@@ -506,6 +517,7 @@ def create_issuer_app(settings: IssuerSettings, state: IssuerState | None = None
             **meta,
         )
         store.add_client(updated, None)
+        on_change()
         return JSONResponse(updated.metadata())
 
     routes = [
