@@ -1,0 +1,88 @@
+"""kong-okta-portal: settings -> identity -> gateway -> portal, and the outputs verify reads."""
+
+from __future__ import annotations
+
+import re
+
+import pulumi
+
+from components.gateway import ApiGateway, GatewayArgs
+from components.identity import IdentityArgs, build_identity
+from components.portal import PortalArgs, PortalDeveloper
+from components.settings import StackSettings, load_settings
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def service_endpoint(settings: StackSettings, name: str) -> dict[str, str | None]:
+    """Where verify calls a service through the proxy: URL, method and Host header."""
+    svc = settings.service(name)
+    path = (svc.route.paths or ["/"])[0]
+    return {
+        "proxyUrl": settings.proxy_url.rstrip("/") + path,
+        "method": (svc.route.methods or ["GET"])[0],
+        "host": (svc.route.hosts or [None])[0],
+    }
+
+
+def expected_access(settings: StackSettings) -> dict[str, dict[str, str]]:
+    """Per app, per service: approved, pending or none (what a call should get)."""
+    table: dict[str, dict[str, str]] = {}
+    for _dev, app in settings.apps():
+        contracts = {c.service: c.status for c in app.services}
+        table[app.name] = {s.name: contracts.get(s.name, "none") for s in settings.services}
+    return table
+
+
+def main() -> None:
+    settings = load_settings()
+    apps = [app for _dev, app in settings.apps()]
+
+    identity = build_identity("identity", IdentityArgs(settings=settings.identity, apps=apps))
+    gateways = {
+        svc.name: ApiGateway(
+            f"api-{svc.name}",
+            GatewayArgs(
+                service=svc, issuer=identity.issuer, claim_name=settings.identity.claim_name
+            ),
+        )
+        for svc in settings.services
+    }
+    service_ids = {name: gw.service_id for name, gw in gateways.items()}
+    for dev in settings.developers:
+        PortalDeveloper(
+            f"dev-{_slug(dev.email)}",
+            PortalArgs(developer=dev, clients=identity.clients, service_ids=service_ids),
+        )
+
+    access = expected_access(settings)
+    pulumi.export("issuer", identity.issuer)
+    pulumi.export("tokenEndpoint", identity.token_endpoint)
+    pulumi.export("scopes", list(settings.identity.scopes))
+    pulumi.export("claimName", settings.identity.claim_name)
+    pulumi.export(
+        "services", {s.name: service_endpoint(settings, s.name) for s in settings.services}
+    )
+    pulumi.export(
+        "apps",
+        {
+            app.name: {
+                "clientId": identity.clients[app.name].client_id,
+                "flow": app.flow,
+                "developer": dev.email,
+                "access": access[app.name],
+            }
+            for dev, app in settings.apps()
+        },
+    )
+    pulumi.export(
+        "clientSecrets",
+        pulumi.Output.secret(
+            {name: client.client_secret for name, client in identity.clients.items()}
+        ),
+    )
+
+
+main()

@@ -1,0 +1,521 @@
+"""Typed stack settings, read from the `kong-okta-portal:` stack config namespace.
+
+A bad value fails here, before any resource is registered, with the config key path, the value
+and what is expected. Secrets (`kongAdminToken`, `identityApiToken`) are never part of these
+models: the providers read them themselves through `configure()`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+PROJECT = "kong-okta-portal"
+OBJECT_KEYS = ("identity", "kong", "services", "developers")
+SCALAR_KEYS = ("proxyUrl",)
+SECRET_KEYS = ("kongAdminToken", "identityApiToken")
+KNOWN_KEYS = frozenset(OBJECT_KEYS + SCALAR_KEYS + SECRET_KEYS)
+
+Flow = Literal["client_credentials", "authorization_code", "implicit"]
+OktaAppType = Literal["service", "browser", "native", "web"]
+BROWSER_FLOWS = frozenset({"authorization_code", "implicit"})
+# which Okta app types can carry each flow (the first is the default)
+APP_TYPES_BY_FLOW: dict[str, tuple[str, ...]] = {
+    "client_credentials": ("service",),
+    "authorization_code": ("web", "native", "browser"),
+    "implicit": ("browser", "web", "native"),
+}
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+RESERVED_CLAIMS = frozenset(
+    {"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "cid", "uid", "scp", "ver", "auth_time"}
+)
+OIDC_STANDARD_SCOPES = frozenset(
+    {"openid", "profile", "email", "address", "phone", "offline_access", "groups", "device_sso"}
+)
+# openid-connect fields the gateway component sets itself; `extra` must not override them
+MANAGED_OIDC_FIELDS = frozenset(
+    {
+        "issuer",
+        "consumer_claim",
+        "consumer_claims",
+        "consumer_by",
+        "auth_methods",
+        "scopes_required",
+        "audience_required",
+    }
+)
+OIDC_AUTH_METHODS = (
+    "password",
+    "client_credentials",
+    "authorization_code",
+    "bearer",
+    "introspection",
+    "userinfo",
+    "kong_oauth2",
+    "refresh_token",
+    "session",
+)
+HTTP_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
+
+KongName = Annotated[str, Field(pattern=r"^[A-Za-z0-9._~-]{1,128}$")]
+ClaimName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
+ScopeName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:/-]{1,256}$")]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+Path = Annotated[str, Field(pattern=r"^/[^\s]*$")]
+
+
+class _Model(BaseModel):
+    """Our own keys are camelCase in stack config; unknown keys are errors."""
+
+    model_config = ConfigDict(
+        extra="forbid", alias_generator=to_camel, populate_by_name=False, frozen=True
+    )
+
+
+class _KongFieldsModel(BaseModel):
+    """Blocks that carry Kong plugin fields use Kong's own (snake_case) names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AuthServerSettings(_Model):
+    name: str = Field(default="default", min_length=1, max_length=128)
+    description: str | None = None
+    audiences: list[str] | None = None
+
+    @property
+    def is_default(self) -> bool:
+        return self.name == "default"
+
+
+class IdentitySettings(_Model):
+    provider: Literal["okta", "dcr"]
+    auth_server: AuthServerSettings = AuthServerSettings()
+    claim_name: ClaimName = "application_id"
+    claim_value: str = Field(default="app.clientId", min_length=1)
+    scopes: list[ScopeName] = Field(default_factory=lambda: ["portal_api"], min_length=1)
+    issuer: str | None = None
+    registration_endpoint: str | None = None
+
+    @field_validator("claim_name")
+    @classmethod
+    def _not_reserved(cls, v: str) -> str:
+        if v in RESERVED_CLAIMS:
+            raise ValueError(f"a custom claim name, not the reserved token claim {v!r}")
+        return v
+
+    @field_validator("scopes")
+    @classmethod
+    def _custom_scopes(cls, v: list[str]) -> list[str]:
+        standard = [s for s in v if s in OIDC_STANDARD_SCOPES]
+        if standard:
+            raise ValueError(
+                f"custom scopes only (client_credentials needs one); {standard} are OIDC scopes"
+            )
+        if len(set(v)) != len(v):
+            raise ValueError("each scope once")
+        return v
+
+
+class KongSettings(_Model):
+    admin_url: str
+    workspace: KongName = "default"
+    tls_verify: bool = True
+    ca_bundle: str | None = Field(default=None, min_length=1)
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    allow_insecure_http: bool = False
+
+
+class RouteSettings(_Model):
+    paths: list[Path] | None = None
+    hosts: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9.*-]{1,253}$")]] | None = None
+    methods: list[str] | None = None
+    protocols: list[Literal["http", "https"]] = Field(default_factory=lambda: ["http", "https"])
+    strip_path: bool = True
+
+    @field_validator("methods")
+    @classmethod
+    def _methods(cls, v: list[str] | None) -> list[str] | None:
+        if v is not None:
+            bad = [m for m in v if m not in HTTP_METHODS]
+            if bad:
+                raise ValueError(f"upper-case HTTP methods from {sorted(HTTP_METHODS)}; got {bad}")
+        return v
+
+
+class OpenIdConnectSettings(_KongFieldsModel):
+    auth_methods: list[Literal[OIDC_AUTH_METHODS]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: ["bearer"], min_length=1
+    )
+    scopes_required: list[str] | None = None
+    audience_required: list[str] | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("extra")
+    @classmethod
+    def _extra_not_managed(cls, v: dict[str, Any]) -> dict[str, Any]:
+        clash = sorted(MANAGED_OIDC_FIELDS & set(v))
+        if clash:
+            raise ValueError(
+                f"other openid-connect fields only; {clash} are set by the program "
+                "(issuer and claim come from the identity provider; use the dedicated keys)"
+            )
+        return v
+
+
+class ApplicationRegistrationSettings(_KongFieldsModel):
+    display_name: str | None = Field(default=None, min_length=1)
+    description: str | None = None
+    auto_approve: bool = False
+    show_issuer: bool = False
+
+
+class ServiceSettings(_Model):
+    name: KongName
+    url: str
+    route: RouteSettings
+    openid_connect: OpenIdConnectSettings = OpenIdConnectSettings()
+    application_registration: ApplicationRegistrationSettings = ApplicationRegistrationSettings()
+
+    @property
+    def display_name(self) -> str:
+        return self.application_registration.display_name or self.name
+
+
+class ContractSettings(_Model):
+    service: KongName
+    status: Literal["approved", "pending"] = "approved"
+
+
+class AppSettings(_Model):
+    name: KongName
+    flow: Flow
+    okta_app_type: OktaAppType | None = None
+    description: str | None = None
+    redirect_uris: list[str] = Field(default_factory=list)
+    services: list[ContractSettings] = Field(default_factory=list)
+
+    @field_validator("services", mode="before")
+    @classmethod
+    def _shorthand(cls, v: Any) -> Any:
+        # "orders" is shorthand for {service: orders, status: approved}
+        if isinstance(v, list):
+            return [{"service": x} if isinstance(x, str) else x for x in v]
+        return v
+
+    @property
+    def app_type(self) -> str:
+        return self.okta_app_type or APP_TYPES_BY_FLOW[self.flow][0]
+
+
+class DeveloperSettings(_Model):
+    email: Email
+    full_name: str = Field(min_length=1, max_length=256)
+    apps: list[AppSettings] = Field(default_factory=list)
+
+
+class StackSettings(_Model):
+    identity: IdentitySettings
+    kong: KongSettings
+    proxy_url: str
+    services: list[ServiceSettings] = Field(min_length=1)
+    developers: list[DeveloperSettings] = Field(default_factory=list)
+
+    def apps(self) -> list[tuple[DeveloperSettings, AppSettings]]:
+        return [(d, a) for d in self.developers for a in d.apps]
+
+    def service(self, name: str) -> ServiceSettings:
+        return next(s for s in self.services if s.name == name)
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    value: Any
+    expected: str
+
+    def render(self) -> str:
+        shown = _show(self.value)
+        return f"{self.path} = {shown}: expected {self.expected}"
+
+
+class SettingsError(ValueError):
+    """Every invalid setting, each with its config key path, value and expectation."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {p.render()}" for p in problems)
+        super().__init__(
+            f"invalid stack settings ({len(problems)} problem{'s' if len(problems) > 1 else ''}):"
+            f"\n{lines}\nFix the stack config (pulumi config set --path ...) and run again."
+        )
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<not set>"
+
+
+MISSING = _Missing()
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, dict | list) else json.dumps(value, default=str)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    head, *rest = loc
+    out = f"{PROJECT}:{head}"
+    for part in rest:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _url_problem(path: str, url: str, *, what: str, allow_http: bool = False) -> Problem | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return Problem(path, url, f"an absolute http(s) URL for the {what}")
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS and not allow_http:
+        return Problem(path, url, f"an https URL for the {what} (plain http only on loopback)")
+    return None
+
+
+def _cross_checks(s: StackSettings) -> list[Problem]:
+    p: list[Problem] = []
+    idn = s.identity
+    if idn.provider == "dcr":
+        if idn.issuer is None:
+            p.append(Problem(f"{PROJECT}:identity.issuer", MISSING, "the issuer URL for dcr"))
+        if idn.auth_server != AuthServerSettings():
+            p.append(
+                Problem(
+                    f"{PROJECT}:identity.authServer",
+                    idn.auth_server.model_dump(by_alias=True, exclude_none=True),
+                    "no authServer with provider dcr (the issuer is given as identity.issuer)",
+                )
+            )
+    else:
+        for key, val in (
+            ("issuer", idn.issuer),
+            ("registrationEndpoint", idn.registration_endpoint),
+        ):
+            if val is not None:
+                p.append(
+                    Problem(
+                        f"{PROJECT}:identity.{key}",
+                        val,
+                        "no value with provider okta (the issuer comes from the auth server)",
+                    )
+                )
+        srv = idn.auth_server
+        if srv.is_default and (srv.audiences is not None or srv.description is not None):
+            p.append(
+                Problem(
+                    f"{PROJECT}:identity.authServer",
+                    srv.model_dump(by_alias=True, exclude_none=True),
+                    "description/audiences only for a created server (name other than 'default')",
+                )
+            )
+        if not srv.is_default and srv.audiences is not None and len(srv.audiences) != 1:
+            p.append(
+                Problem(
+                    f"{PROJECT}:identity.authServer.audiences",
+                    srv.audiences,
+                    "exactly one audience (Okta takes one)",
+                )
+            )
+    for key, val in (("issuer", idn.issuer), ("registrationEndpoint", idn.registration_endpoint)):
+        if val is not None:
+            prob = _url_problem(f"{PROJECT}:identity.{key}", val, what="identity provider")
+            if prob:
+                p.append(prob)
+
+    prob = _url_problem(
+        f"{PROJECT}:kong.adminUrl",
+        s.kong.admin_url,
+        what="Kong Admin API (or set kong.allowInsecureHttp: true)",
+        allow_http=s.kong.allow_insecure_http,
+    )
+    if prob:
+        p.append(prob)
+    prob = _url_problem(f"{PROJECT}:proxyUrl", s.proxy_url, what="Kong proxy")
+    if prob:
+        p.append(prob)
+
+    seen: dict[str, int] = {}
+    routes_seen: dict[tuple[str, str, str], str] = {}
+    for i, svc in enumerate(s.services):
+        base = f"{PROJECT}:services[{i}]"
+        if svc.name in seen:
+            p.append(
+                Problem(
+                    f"{base}.name", svc.name, f"a unique name (also services[{seen[svc.name]}])"
+                )
+            )
+        seen.setdefault(svc.name, i)
+        prob = _url_problem(f"{base}.url", svc.url, what="upstream")
+        if prob:
+            p.append(prob)
+        r = svc.route
+        if not (r.paths or r.hosts or r.methods):
+            p.append(
+                Problem(
+                    f"{base}.route",
+                    r.model_dump(by_alias=True, exclude_none=True),
+                    "at least one of paths, hosts, methods (Kong needs one for http routes)",
+                )
+            )
+        for path in r.paths or []:
+            for host in r.hosts or ["*"]:
+                for method in r.methods or ["*"]:
+                    other = routes_seen.setdefault((path, host, method), svc.name)
+                    if other != svc.name:
+                        p.append(
+                            Problem(
+                                f"{base}.route.paths",
+                                r.paths,
+                                f"paths not already routed to service {other!r}",
+                            )
+                        )
+    services = set(seen)
+
+    emails: dict[str, int] = {}
+    apps: dict[str, str] = {}
+    for i, dev in enumerate(s.developers):
+        base = f"{PROJECT}:developers[{i}]"
+        key = dev.email.lower()
+        if key in emails:
+            p.append(
+                Problem(
+                    f"{base}.email", dev.email, f"a unique email (also developers[{emails[key]}])"
+                )
+            )
+        emails.setdefault(key, i)
+        for j, app in enumerate(dev.apps):
+            ab = f"{base}.apps[{j}]"
+            if app.name in apps:
+                p.append(
+                    Problem(
+                        f"{ab}.name",
+                        app.name,
+                        f"an app name unique in the stack ({apps[app.name]})",
+                    )
+                )
+            apps.setdefault(app.name, ab)
+            allowed = APP_TYPES_BY_FLOW[app.flow]
+            if app.okta_app_type is not None and app.okta_app_type not in allowed:
+                p.append(
+                    Problem(
+                        f"{ab}.oktaAppType",
+                        app.okta_app_type,
+                        f"one of {list(allowed)} for flow {app.flow}",
+                    )
+                )
+            if app.flow in BROWSER_FLOWS and not app.redirect_uris:
+                p.append(
+                    Problem(
+                        f"{ab}.redirectUris",
+                        app.redirect_uris,
+                        f"at least one redirect URI for flow {app.flow}",
+                    )
+                )
+            if app.flow == "client_credentials" and app.redirect_uris:
+                p.append(
+                    Problem(
+                        f"{ab}.redirectUris",
+                        app.redirect_uris,
+                        "no redirect URIs for flow client_credentials (no browser is involved)",
+                    )
+                )
+            for k, uri in enumerate(app.redirect_uris):
+                prob = _url_problem(f"{ab}.redirectUris[{k}]", uri, what="redirect URI")
+                if prob:
+                    p.append(prob)
+            contracted: set[str] = set()
+            for k, c in enumerate(app.services):
+                if c.service not in services:
+                    p.append(
+                        Problem(
+                            f"{ab}.services[{k}].service",
+                            c.service,
+                            f"one of the stack's services {sorted(services)}",
+                        )
+                    )
+                if c.service in contracted:
+                    p.append(
+                        Problem(
+                            f"{ab}.services[{k}].service", c.service, "each service once per app"
+                        )
+                    )
+                contracted.add(c.service)
+    return p
+
+
+def parse_settings(raw: Mapping[str, Any]) -> StackSettings:
+    """Validate the namespace's values (keys without the `kong-okta-portal:` prefix)."""
+    problems: list[Problem] = []
+    unknown = sorted(set(raw) - KNOWN_KEYS)
+    for key in unknown:
+        problems.append(
+            Problem(f"{PROJECT}:{key}", raw[key], f"a known key: one of {sorted(KNOWN_KEYS)}")
+        )
+    data = {k: v for k, v in raw.items() if k in OBJECT_KEYS + SCALAR_KEYS}
+    try:
+        settings = StackSettings.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = err["loc"] or ("?",)
+            value = MISSING if err["type"] == "missing" else err.get("input")
+            expected = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                expected = "no such key (check the spelling; keys are camelCase)"
+            elif err["type"] == "missing":
+                expected = "a value (required)"
+            problems.append(Problem(_key_path(tuple(loc)), value, expected))
+        raise SettingsError(problems) from None
+    problems.extend(_cross_checks(settings))
+    if problems:
+        raise SettingsError(problems)
+    return settings
+
+
+def load_settings() -> StackSettings:
+    """Read and validate the stack's `kong-okta-portal:` config (call from the program)."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    cfg = pulumi.Config(PROJECT)
+    present = {
+        k.split(":", 1)[1]
+        for k in {*runtime_config.CONFIG.get(), *runtime_config.get_config_env()}
+        if k.startswith(PROJECT + ":")
+    }
+    raw: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key in sorted(present | set(OBJECT_KEYS + SCALAR_KEYS)):
+        if key in SECRET_KEYS:
+            continue
+        value = cfg.get(key)
+        if value is None:
+            continue
+        if key in OBJECT_KEYS:
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as exc:
+                problems.append(
+                    Problem(f"{PROJECT}:{key}", value, f"a YAML/JSON structure ({exc})")
+                )
+                continue
+        raw[key] = value
+    if problems:
+        raise SettingsError(problems)
+    return parse_settings(raw)

@@ -1,0 +1,282 @@
+"""RFC 7591 dynamic client registration as a Pulumi dynamic resource.
+
+One `ClientRegistration` per developer app, registered at the identity provider's registration
+endpoint (Okta: `/oauth2/v1/clients`, `Authorization: SSWS <token>`), updated with PUT and deleted
+with the stack. Connection settings reach the provider only through `configure()`:
+`kong-okta-portal:identity` (`registrationEndpoint`, optional; derived from the issuer otherwise)
+and the secret `kong-okta-portal:identityApiToken` (env fallback `IDENTITY_API_TOKEN`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pulumi
+from pulumi.dynamic import (
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.output import Unknown
+from tenacity import (
+    retry,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+INPUT_KEYS = (
+    "issuer",
+    "client_name",
+    "grant_types",
+    "response_types",
+    "redirect_uris",
+    "token_endpoint_auth_method",
+    "application_type",
+)
+# changing these cannot be done in place at Okta: register a new client instead
+REPLACE_KEYS = ("issuer", "application_type", "token_endpoint_auth_method")
+SET_KEYS = ("grant_types", "response_types", "redirect_uris")
+TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+
+
+class RegistrationError(Exception):
+    """An answer from the registration endpoint, with its error fields (never a secret)."""
+
+    def __init__(self, action: str, status: int, body: Any) -> None:
+        self.status = status
+        detail = ""
+        if isinstance(body, dict):
+            keep = ("error", "error_description", "errorCode", "errorSummary", "errorCauses")
+            detail = json.dumps({k: body[k] for k in keep if k in body})
+        super().__init__(f"client registration {action} failed: HTTP {status} {detail}".strip())
+
+
+class _Transient(Exception):
+    pass
+
+
+def registration_endpoint_for(issuer: str) -> str:
+    """Okta serves RFC 7591 on the org host, whatever the authorization server."""
+    parts = urlsplit(issuer)
+    return f"{parts.scheme}://{parts.netloc}/oauth2/v1/clients"
+
+
+def _normalise(props: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in INPUT_KEYS:
+        value = props.get(key)
+        if key in SET_KEYS:
+            value = sorted(value or []) if not isinstance(value, Unknown) else value
+        out[key] = value
+    return out
+
+
+class ClientRegistrationProvider(ResourceProvider):
+    """Provider for `pulumi-python:dynamic/identity:ClientRegistration`."""
+
+    _endpoint: str | None = None
+    _token: str | None = None
+    _verify: bool | str = True
+    _timeout: float = 30.0
+
+    def configure(self, req: ConfigureRequest) -> None:
+        raw = req.config.get("identity")
+        identity: dict[str, Any] = {}
+        if raw:
+            try:
+                identity = json.loads(raw) if isinstance(raw, str) else dict(raw)
+            except json.JSONDecodeError:
+                identity = {}
+        self._endpoint = identity.get("registrationEndpoint")
+        ca = identity.get("caBundle")
+        self._verify = ca if ca else bool(identity.get("tlsVerify", True))
+        self._timeout = float(identity.get("timeoutSeconds", 30.0))
+        self._token = req.config.get("identityApiToken") or os.environ.get("IDENTITY_API_TOKEN")
+
+    # -- HTTP -----------------------------------------------------------------------------
+    def _endpoint_for(self, issuer: str) -> str:
+        return (self._endpoint or registration_endpoint_for(issuer)).rstrip("/")
+
+    def _client(self) -> httpx.Client:
+        if not self._token:
+            raise RegistrationError(
+                "setup",
+                0,
+                {
+                    "error": "missing token",
+                    "error_description": "set `pulumi config set --secret "
+                    "kong-okta-portal:identityApiToken ...` or IDENTITY_API_TOKEN",
+                },
+            )
+        headers = {"Authorization": f"SSWS {self._token}", "Accept": "application/json"}
+        return httpx.Client(headers=headers, timeout=self._timeout, verify=self._verify)
+
+    @retry(
+        retry=retry_if_exception(lambda e: isinstance(e, _Transient | httpx.ConnectError)),
+        wait=wait_exponential(multiplier=0.2, max=5),
+        stop=stop_after_attempt(5),
+        reraise=True,
+    )
+    def _send(self, method: str, url: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        with self._client() as client:
+            resp = client.request(method, url, json=body)
+        if resp.status_code in TRANSIENT_STATUSES:
+            raise _Transient(f"HTTP {resp.status_code}")
+        return resp
+
+    @staticmethod
+    def _json(resp: httpx.Response) -> Any:
+        try:
+            return resp.json()
+        except ValueError:
+            return None
+
+    @staticmethod
+    def _metadata(props: dict[str, Any]) -> dict[str, Any]:
+        body = {k: props[k] for k in INPUT_KEYS if k != "issuer" and props.get(k) is not None}
+        if not body.get("redirect_uris"):
+            body.pop("redirect_uris", None)
+        return body
+
+    def _outs(self, props: dict[str, Any], client: dict[str, Any], secret: str | None) -> dict:
+        outs = {k: props.get(k) for k in INPUT_KEYS}
+        outs["client_id"] = client["client_id"]
+        outs["client_secret"] = secret
+        return outs
+
+    def _find_by_name(self, endpoint: str, name: str) -> dict[str, Any] | None:
+        """After a lost response: was the client registered? (Okta lists with ?q=)."""
+        try:
+            resp = self._send("GET", endpoint + "?" + httpx.QueryParams({"q": name}).__str__())
+        except (httpx.HTTPError, _Transient):
+            return None
+        data = self._json(resp)
+        if resp.status_code != 200 or not isinstance(data, list):
+            return None
+        matches = [c for c in data if isinstance(c, dict) and c.get("client_name") == name]
+        return matches[0] if len(matches) == 1 else None
+
+    # -- CRUD -----------------------------------------------------------------------------
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        endpoint = self._endpoint_for(props["issuer"])
+        body = self._metadata(props)
+        try:
+            resp = self._send("POST", endpoint, body)
+        except (httpx.ReadError, httpx.ReadTimeout, httpx.RemoteProtocolError):
+            # the request may have been committed: adopt the client it made, else post again
+            found = self._find_by_name(endpoint, props["client_name"])
+            if found is not None and found.get("client_secret") is not None:
+                return CreateResult(
+                    found["client_id"], self._outs(props, found, found["client_secret"])
+                )
+            resp = self._send("POST", endpoint, body)
+        data = self._json(resp)
+        if resp.status_code not in (200, 201) or not isinstance(data, dict):
+            raise RegistrationError(f"of {props['client_name']!r}", resp.status_code, data)
+        return CreateResult(data["client_id"], self._outs(props, data, data.get("client_secret")))
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> Any:
+        from pulumi.dynamic import CheckFailure, CheckResult
+
+        failures = [
+            CheckFailure(key, f"{key} is required")
+            for key in ("issuer", "client_name", "grant_types")
+            if news.get(key) in (None, "", [])
+        ]
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        old, new = _normalise(olds), _normalise(news)
+        changed = [k for k in INPUT_KEYS if isinstance(new[k], Unknown) or old[k] != new[k]]
+        return DiffResult(
+            changes=bool(changed),
+            replaces=[k for k in changed if k in REPLACE_KEYS],
+            delete_before_replace=False,
+        )
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        endpoint = self._endpoint_for(props["issuer"])
+        resp = self._send("GET", f"{endpoint}/{id_}")
+        if resp.status_code == 404:
+            return ReadResult(None, {})
+        data = self._json(resp)
+        if resp.status_code != 200 or not isinstance(data, dict):
+            raise RegistrationError(f"read of {id_}", resp.status_code, data)
+        live = dict(props)
+        for key in INPUT_KEYS:
+            if key != "issuer" and key in data:
+                live[key] = data[key]
+        if not data.get("redirect_uris") and not props.get("redirect_uris"):
+            live["redirect_uris"] = props.get("redirect_uris")
+        outs = self._outs(
+            live, {"client_id": id_}, data.get("client_secret") or props.get("client_secret")
+        )
+        inputs = {k: outs[k] for k in INPUT_KEYS}
+        return ReadResult(id_, outs, inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        endpoint = self._endpoint_for(news["issuer"])
+        body = {"client_id": id_, **self._metadata(news)}
+        resp = self._send("PUT", f"{endpoint}/{id_}", body)
+        data = self._json(resp)
+        if resp.status_code != 200 or not isinstance(data, dict):
+            raise RegistrationError(f"update of {id_}", resp.status_code, data)
+        secret = data.get("client_secret") or olds.get("client_secret")
+        return UpdateResult(self._outs(news, {"client_id": id_}, secret))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        endpoint = self._endpoint_for(props["issuer"])
+        resp = self._send("DELETE", f"{endpoint}/{id_}")
+        if resp.status_code not in (200, 202, 204, 404):
+            raise RegistrationError(f"delete of {id_}", resp.status_code, self._json(resp))
+
+
+class ClientRegistration(Resource, module="identity", name="ClientRegistration"):
+    """A client registered through RFC 7591; `client_secret` is a secret output."""
+
+    client_id: pulumi.Output[str]
+    client_secret: pulumi.Output[str]
+    issuer: pulumi.Output[str]
+    client_name: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        issuer: pulumi.Input[str],
+        client_name: pulumi.Input[str],
+        grant_types: Sequence[str],
+        response_types: Sequence[str] | None = None,
+        redirect_uris: Sequence[str] | None = None,
+        token_endpoint_auth_method: str | None = None,
+        application_type: str | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["client_secret"])
+        props = {
+            "issuer": issuer,
+            "client_name": client_name,
+            "grant_types": list(grant_types),
+            "response_types": list(response_types or []),
+            "redirect_uris": list(redirect_uris or []),
+            "token_endpoint_auth_method": token_endpoint_auth_method,
+            "application_type": application_type,
+            "client_id": None,
+            "client_secret": None,
+        }
+        super().__init__(
+            ClientRegistrationProvider(),
+            resource_name,
+            props,
+            pulumi.ResourceOptions.merge(opts, secret_opts),
+        )
