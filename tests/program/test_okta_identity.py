@@ -160,3 +160,39 @@ def test_kong_objects_are_wired_from_okta_outputs(okta_default: RecordingMocks) 
     assert {n: a["custom_id"] for n, a in apps.items()} == {
         n: f"0oa-identity-app-{n}" for n in ("ada-batch", "ada-web", "grace-spa", "grace-cli")
     }
+
+
+def test_dcr_path_registers_one_client_per_app_and_no_okta_objects() -> None:
+    mocks = run_main(configs.dcr())
+    assert [r for r in mocks.resources if r.typ.startswith(OKTA)] == []
+    regs = {
+        r.inputs["client_name"]: r.inputs
+        for r in mocks.of_type("pulumi-python:dynamic/identity:ClientRegistration")
+    }
+    assert set(regs) == {"ada-batch", "ada-web", "grace-spa", "grace-cli"}
+    assert regs["ada-batch"]["grant_types"] == ["client_credentials"]
+    assert regs["ada-batch"]["application_type"] == "service"
+    assert regs["ada-web"]["redirect_uris"] == ["https://ada.example.com/callback"]
+    assert regs["grace-spa"]["response_types"] == ["token", "id_token"]
+    assert regs["grace-cli"]["token_endpoint_auth_method"] == "none"
+    assert {r["issuer"] for r in regs.values()} == {"http://127.0.0.1:8080/oauth2/default"}
+
+
+def test_portal_contracts_follow_the_settings(okta_default: RecordingMocks) -> None:
+    devs = okta_default.of_type("pulumi-python:dynamic/kong:Developer")
+    assert sorted(d.inputs["email"] for d in devs) == ["ada@example.com", "grace@example.com"]
+    assert all(d.inputs["status"] == 0 for d in devs)
+    instances = {
+        i.name: i.inputs["status"]
+        for i in okta_default.of_type("pulumi-python:dynamic/kong:ApplicationInstance")
+    }
+    assert instances == {
+        "dev-ada-example-com-app-ada-batch-orders": 0,
+        "dev-ada-example-com-app-ada-web-billing": 1,
+        "dev-grace-example-com-app-grace-spa-orders": 0,
+        "dev-grace-example-com-app-grace-spa-billing": 0,
+    }
+    by_name = {r.name: r for r in okta_default.resources}
+    inst = by_name["dev-ada-example-com-app-ada-web-billing"].inputs
+    assert inst["application_id"] == "kong-dev-ada-example-com-app-ada-web"
+    assert inst["service_id"] == "kong-api-billing-service"
