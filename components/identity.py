@@ -201,7 +201,9 @@ class DcrIdentity(pulumi.ComponentResource):
                 issuer=issuer,
                 client_name=app.name,
                 grant_types=prof.grant_types,
-                response_types=prof.response_types,
+                # RFC 7591: response types belong to the authorization endpoint, which a
+                # client-credentials client never uses (Okta's Apps API says "token" instead)
+                response_types=() if app.flow == "client_credentials" else prof.response_types,
                 redirect_uris=app.redirect_uris,
                 token_endpoint_auth_method=prof.token_endpoint_auth_method,
                 application_type=prof.app_type,

@@ -1,0 +1,158 @@
+"""The RFC 7591 provider against the sandbox issuer over real HTTP (uvicorn on a free port)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import dill
+import httpx
+import pytest
+import uvicorn
+from pulumi.dynamic import Config, ConfigureRequest
+
+from providers.dcr import ClientRegistrationProvider, RegistrationError
+from sandbox.issuer.app import create_issuer_app
+from sandbox.issuer.settings import IssuerSettings
+
+TOKEN = "test-idp-token"
+
+
+class _Server(uvicorn.Server):
+    def install_signal_handlers(self) -> None:  # run in a thread
+        pass
+
+
+@pytest.fixture(scope="module")
+def issuer() -> Iterator[str]:
+    app = create_issuer_app(IssuerSettings.build(idp_api_token=TOKEN))
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = _Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("issuer did not start")
+        time.sleep(0.01)  # readiness poll of an in-process server, not a fixed wait
+    yield f"http://127.0.0.1:{port}/oauth2/default"
+    server.should_exit = True
+    thread.join(10)
+
+
+def provider(identity: str = "{}", token: str | None = TOKEN) -> ClientRegistrationProvider:
+    p = ClientRegistrationProvider()
+    raw = {"kong-okta-portal:identity": identity}
+    if token is not None:
+        raw["kong-okta-portal:identityApiToken"] = token
+    p.configure(ConfigureRequest(Config(raw, "kong-okta-portal")))
+    return p
+
+
+def props(issuer: str, **over: object) -> dict:
+    base = {
+        "issuer": issuer,
+        "client_name": "ada-batch",
+        "grant_types": ["client_credentials"],
+        "response_types": [],
+        "redirect_uris": [],
+        "token_endpoint_auth_method": "client_secret_basic",
+        "application_type": "service",
+    }
+    base.update(over)
+    return base
+
+
+def token_for(issuer: str, client_id: str, secret: str) -> httpx.Response:
+    return httpx.post(
+        f"{issuer}/v1/token",
+        data={"grant_type": "client_credentials", "scope": "portal_api"},
+        auth=(client_id, secret),
+    )
+
+
+def test_created_client_gets_a_token(issuer: str) -> None:
+    p = provider()
+    created = p.create(props(issuer))
+    assert created.outs["client_id"] == created.id
+    assert created.outs["client_secret"]
+    resp = token_for(issuer, created.id, created.outs["client_secret"])
+    assert resp.status_code == 200, resp.text
+    p.delete(created.id, created.outs)
+
+
+def test_no_change_diff_and_input_change_diff(issuer: str) -> None:
+    p = provider()
+    created = p.create(props(issuer))
+    same = p.diff(created.id, created.outs, props(issuer))
+    assert same.changes is False
+    changed = p.diff(created.id, created.outs, props(issuer, client_name="ada-batch-2"))
+    assert changed.changes is True and changed.replaces == []
+    replaced = p.diff(
+        created.id, created.outs, props(issuer, token_endpoint_auth_method="client_secret_post")
+    )
+    assert replaced.replaces == ["token_endpoint_auth_method"]
+    p.delete(created.id, created.outs)
+
+
+def test_update_renames_in_place_and_keeps_the_secret(issuer: str) -> None:
+    p = provider()
+    created = p.create(props(issuer))
+    updated = p.update(created.id, created.outs, props(issuer, client_name="ada-renamed"))
+    assert updated.outs["client_name"] == "ada-renamed"
+    assert updated.outs["client_secret"] == created.outs["client_secret"]
+    read = p.read(created.id, updated.outs)
+    assert read.outs["client_name"] == "ada-renamed"
+    assert token_for(issuer, created.id, created.outs["client_secret"]).status_code == 200
+    p.delete(created.id, updated.outs)
+
+
+def test_refresh_reports_out_of_band_change_and_deletion(issuer: str) -> None:
+    p = provider()
+    created = p.create(props(issuer))
+    body = {k: v for k, v in props(issuer, client_name="changed-by-hand").items() if k != "issuer"}
+    body.pop("redirect_uris")
+    endpoint = issuer.rsplit("/oauth2/", 1)[0] + "/oauth2/v1/clients"
+    put = httpx.put(
+        f"{endpoint}/{created.id}", json=body, headers={"Authorization": f"SSWS {TOKEN}"}
+    )
+    assert put.status_code == 200, put.text
+    read = p.read(created.id, created.outs)
+    assert read.inputs["client_name"] == "changed-by-hand"
+    assert p.diff(created.id, read.outs, props(issuer)).changes is True
+    p.delete(created.id, created.outs)
+    gone = p.read(created.id, created.outs)
+    assert gone.id is None
+    p.delete(created.id, created.outs)  # already gone is success
+
+
+def test_wrong_token_fails_without_echoing_it(issuer: str) -> None:
+    p = provider(token="wrong-token-value")
+    with pytest.raises(RegistrationError) as info:
+        p.create(props(issuer))
+    assert info.value.status == 401
+    assert "wrong-token-value" not in str(info.value)
+
+
+def test_missing_token_says_how_to_set_it(issuer: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("IDENTITY_API_TOKEN", raising=False)
+    with pytest.raises(RegistrationError, match="identityApiToken"):
+        provider(token=None).create(props(issuer))
+
+
+def test_env_fallback_and_explicit_endpoint(issuer: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("IDENTITY_API_TOKEN", TOKEN)
+    endpoint = issuer.rsplit("/oauth2/", 1)[0] + "/oauth2/v1/clients"
+    p = provider(identity=f'{{"registrationEndpoint": "{endpoint}"}}', token=None)
+    created = p.create(props(issuer))
+    assert created.id
+    p.delete(created.id, created.outs)
+
+
+def test_pickled_provider_holds_no_settings() -> None:
+    blob = dill.dumps(ClientRegistrationProvider(), recurse=True)
+    assert TOKEN.encode() not in blob
+    assert b"127.0.0.1" not in blob
