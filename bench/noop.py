@@ -1,0 +1,81 @@
+"""The engine-only baseline: a Pulumi dynamic resource whose provider makes no requests.
+
+Measured beside the real stack, it separates the engine's own cost per resource (gRPC, state
+checkpoints, the Python dynamic-provider host) from ours (HTTP to Kong and the issuer).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
+
+_KEYS = ("label", "after")
+
+
+class NoopProvider(ResourceProvider):
+    """Creates, reads and deletes nothing anywhere; ids are random like Kong's."""
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return DiffResult(changes=any(olds.get(k) != news.get(k) for k in _KEYS))
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        outs = {k: props.get(k) for k in _KEYS}
+        return CreateResult(str(uuid.uuid4()), outs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        return ReadResult(id_, props)
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        return None
+
+
+class NoopObject(Resource, module="bench", name="Noop"):
+    """One baseline object; `after` makes it depend on other objects (like Kong references)."""
+
+    label: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        after: pulumi.Input[list[str]] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(
+            NoopProvider(), resource_name, {"label": resource_name, "after": after}, opts
+        )
+
+
+BASELINE_PROGRAM = '''\
+"""Baseline: the same number of dynamic resources, with the same dependency shape per app."""
+
+import pulumi
+
+from bench.noop import NoopObject
+
+config = pulumi.Config()
+apps = config.require_int("apps")
+per_app = config.require_int("perApp")
+fixed = config.require_int("fixed")
+
+roots = []
+for i in range(fixed):
+    after = [roots[-1].id] if roots else None
+    roots.append(NoopObject(f"fixed-{i}", after=after))
+root_ids = [roots[-1].id] if roots else None
+
+for a in range(apps):
+    # per app: independent objects (identity client, developer), then one that needs them all
+    # (the portal application), then one that needs that (the contract).
+    independent = [
+        NoopObject(f"app-{a}-{j}", after=root_ids) for j in range(max(per_app - 2, 0))
+    ]
+    if per_app >= 2:
+        joined = NoopObject(f"app-{a}-join", after=[o.id for o in independent] or root_ids)
+        NoopObject(f"app-{a}-last", after=[joined.id])
+    elif per_app == 1:
+        NoopObject(f"app-{a}-only", after=root_ids)
+'''
