@@ -27,8 +27,6 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 from pulumi_policy.secret import Secret
 
-PROJECT = "kong-okta-portal"
-
 # Resource types as the engine reports them.
 KONG = "pulumi-python:dynamic/kong:"
 KONG_SERVICE = KONG + "Service"
@@ -759,7 +757,10 @@ def validate_custom_id_unique(args: StackValidationArgs, report: ReportViolation
         if first is None:
             seen[key] = res
             continue
-        what = repr(custom_id) if key[0] == "value" else f"the client_id of {key[1]!r}"
+        if key[0] == "value":
+            what = repr(custom_id)
+        else:
+            what = f"the client_id of {stack.by_urn[key[1]].name!r}"
         report(
             f"portal application {res.name!r} uses custom_id {what}, already used by "
             f"{first.name!r}; Kong refuses it with 409 (custom_id is unique per workspace). Give "
@@ -806,26 +807,23 @@ def validate_upstream_https(args: ResourceValidationArgs, report: ReportViolatio
         )
 
 
-def _stack_admin_url() -> str | None:
-    """The Kong admin URL the program will use, from stack config or the environment."""
-    try:
-        import pulumi
+def _admin_url(args: StackValidationArgs) -> Any:
+    """The Kong admin URL: the pack config's `adminUrl`, else KONG_ADMIN_URL from the environment.
 
-        kong = pulumi.Config(PROJECT).get_object("kong")
-    except Exception:  # config is best effort: no runtime settings, or bad JSON
-        kong = None
-    if isinstance(kong, dict) and isinstance(kong.get("adminUrl"), str):
-        return kong["adminUrl"]
-    return os.environ.get("KONG_ADMIN_URL") or None
+    pulumi-policy 1.21 drops the stack config the engine sends (ConfigureStack keeps only tags),
+    so the stack's `kong-okta-portal:kong.adminUrl` is out of reach; CI passes the same value as
+    KONG_ADMIN_URL or writes it into the pack config.
+    """
+    return _config(args, "adminUrl", None) or os.environ.get("KONG_ADMIN_URL") or None
 
 
 def validate_admin_url_https(args: StackValidationArgs, report: ReportViolation) -> None:
-    url = _config(args, "adminUrl", None) or _stack_admin_url()
+    url = _admin_url(args)
     problem = _url_problem(url, allow_loopback=bool(_config(args, "allowLoopback", False)))
     if problem:
         report(
-            f"Kong Admin API URL {problem}; the admin token would travel unencrypted. Set "
-            "kong-okta-portal:kong.adminUrl to the https Admin API address.",
+            f"Kong Admin API URL {problem}; the admin token would travel unencrypted. Use the "
+            "https Admin API address (kong-okta-portal:kong.adminUrl, KONG_ADMIN_URL).",
             None,
         )
 
