@@ -1,0 +1,664 @@
+"""The Admin API backend: an in-memory, per-workspace store plus Kong's rules. No HTTP here.
+
+Read API for other sandbox components (the proxy) — all thread-safe and returning copies:
+
+- `backend.settings` -> `NodeSettings` (`kong_version`, `portal_app_auth`, `rbac_token`, ...).
+- `backend.workspace(name_or_id)` -> the workspace row or None (`"default"` always exists).
+- `backend.list(workspace, entity)` -> every row of `entity` in that workspace, e.g.
+  `backend.list("default", "routes")`. Entities: services, routes, plugins, consumers (ALL
+  types: 0 proxy, 1 developer, 3 application — hidden ones included), developers, applications,
+  application_instances. Rows are Kong-shaped dicts: foreign keys as `{"id": ...}`, plugins
+  with `name`, `config`, `service`/`route`/`consumer`, `enabled`.
+- `backend.get(workspace, entity, id_or_key)` -> one row or None; the key may be the id or
+  the endpoint key (services/routes: name, consumers: username, developers: email,
+  plugins: instance_name).
+
+Writes raise `KongError` carrying Kong's status and body; the HTTP layer only renders them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import functools
+import json
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit
+
+from sandbox.admin import errors as E
+from sandbox.admin.entities import (
+    CONSUMERS,
+    PROXY,
+    ROUTES,
+    SCHEMAS,
+    SERVICES,
+    WORKSPACES,
+)
+from sandbox.admin.plugins import enabled_plugins, not_enabled_message
+from sandbox.admin.portal import PortalRules
+from sandbox.admin.schema import (
+    Schema,
+    coerce_record,
+    fill_defaults,
+    is_uuid,
+    merge,
+    new_id,
+    normalize,
+    validate,
+)
+from sandbox.settings import NodeSettings
+
+F = TypeVar("F", bound=Callable[..., Any])
+ENTITIES = (
+    "services",
+    "routes",
+    "plugins",
+    "consumers",
+    "developers",
+    "applications",
+    "application_instances",
+)
+MAX_SIZE = 1000
+DEFAULT_SIZE = 100
+
+
+def locked(fn: F) -> F:
+    @functools.wraps(fn)
+    def wrapper(self: Backend, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return fn(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def now() -> int:
+    return int(time.time())
+
+
+def parse_size(raw: str | None, *, portal: bool = False) -> int:
+    if raw is None:
+        return DEFAULT_SIZE
+    try:
+        value = float(raw)
+    except ValueError:
+        if portal:
+            raise E.KongError(400, {"code": E.INVALID_SIZE, "message": "invalid size"}) from None
+        raise E.KongError(
+            400,
+            {"code": E.INVALID_SIZE, "name": "invalid size", "message": "size must be a number"},
+        ) from None
+    if not value.is_integer() or not 1 <= value <= MAX_SIZE:
+        if portal:
+            raise E.KongError(400, {"code": E.INVALID_SIZE, "message": "invalid size"})
+        raise E.KongError(
+            400,
+            {
+                "code": E.INVALID_SIZE,
+                "name": "invalid size",
+                "message": f"size must be an integer between 1 and {MAX_SIZE}",
+            },
+        )
+    return int(value)
+
+
+def encode_offset(row_id: str) -> str:
+    return base64.b64encode(json.dumps([row_id]).encode()).decode()
+
+
+def decode_offset(token: str) -> str:
+    bad = E.KongError(
+        400,
+        {
+            "code": E.INVALID_OFFSET,
+            "name": "invalid offset",
+            "message": f"'{token}' is not a valid offset: bad base64 encoding",
+        },
+    )
+    try:
+        decoded = json.loads(base64.b64decode(token.encode(), validate=True))
+    except (binascii.Error, ValueError, UnicodeError):
+        raise bad from None
+    if not (isinstance(decoded, list) and len(decoded) == 1 and isinstance(decoded[0], str)):
+        raise bad
+    return decoded[0]
+
+
+def parse_tags(raw: str | None) -> tuple[list[str], str] | None:
+    """`a,b` -> AND, `a/b` -> OR (Kong's endpoints.lua); None when absent."""
+    if raw is None:
+        return None
+    if "," in raw and "/" in raw:
+        raise E.invalid_options({"tags": "invalid filter syntax"})
+    mode = "or" if "/" in raw else "and"
+    tags = raw.split("/" if mode == "or" else ",")
+    if any(t == "" for t in tags):
+        raise E.invalid_options({"tags": "invalid filter syntax"})
+    if len(tags) > 5:
+        raise E.invalid_options({"tags": "cannot query more than 5 tags"})
+    return tags, mode
+
+
+class Backend(PortalRules):
+    """In-memory Kong store. One RLock guards everything; every public method takes it."""
+
+    def __init__(self, settings: NodeSettings) -> None:
+        self.settings = settings
+        self._lock = threading.RLock()
+        self._default_ws_id = new_id()
+        self._workspaces: dict[str, dict] = {}
+        self._tables: dict[str, dict[str, dict[str, dict]]] = {}
+        self.reset()
+
+    # ------------------------------------------------------------------ lifecycle & state
+
+    @locked
+    def reset(self) -> None:
+        """Forget everything; only the `default` workspace remains."""
+        self._workspaces = {}
+        self._tables = {}
+        ts = now()
+        row = fill_defaults(WORKSPACES.fields, {"name": "default"})
+        row.update(id=self._default_ws_id, created_at=ts, updated_at=ts)
+        self._workspaces[row["id"]] = row
+        self._tables[row["id"]] = {e: {} for e in ENTITIES}
+
+    @locked
+    def dump_state(self) -> dict:
+        return copy.deepcopy({"workspaces": self._workspaces, "tables": self._tables})
+
+    @locked
+    def load_state(self, data: dict) -> None:
+        self._workspaces = copy.deepcopy(data["workspaces"])
+        self._tables = copy.deepcopy(data["tables"])
+        for ws_id in self._workspaces:
+            tables = self._tables.setdefault(ws_id, {})
+            for e in ENTITIES:
+                tables.setdefault(e, {})
+        for ws in self._workspaces.values():
+            if ws["name"] == "default":
+                self._default_ws_id = ws["id"]
+
+    # --------------------------------------------------------------------------- read API
+
+    @locked
+    def workspace(self, name_or_id: str) -> dict | None:
+        """The workspace row by name or id, or None."""
+        ws = self._ws_row(name_or_id)
+        return copy.deepcopy(ws) if ws else None
+
+    @locked
+    def list(self, workspace: str, entity: str) -> list[dict]:
+        """Copies of every `entity` row in `workspace` (name or id), sorted by id."""
+        ws = self._ws_row(workspace)
+        if ws is None:
+            return []
+        rows = self._tables[ws["id"]][entity].values()
+        return copy.deepcopy(sorted(rows, key=lambda r: r["id"]))
+
+    @locked
+    def get(self, workspace: str, entity: str, id_or_key: str) -> dict | None:
+        """A copy of one row by id or endpoint key, or None."""
+        ws = self._ws_row(workspace)
+        if ws is None:
+            return None
+        row = self._find(ws["id"], entity, id_or_key)
+        return copy.deepcopy(row) if row else None
+
+    # ------------------------------------------------------------------------- internals
+
+    def _ws_row(self, name_or_id: str) -> dict | None:
+        if name_or_id in self._workspaces:
+            return self._workspaces[name_or_id]
+        for ws in self._workspaces.values():
+            if ws["name"] == name_or_id:
+                return ws
+        return None
+
+    def resolve_workspace(self, name_or_id: str) -> dict:
+        with self._lock:
+            ws = self._ws_row(name_or_id)
+            if ws is None:
+                raise E.message(404, f"Workspace '{name_or_id}' not found")
+            return ws
+
+    def _table(self, ws_id: str, entity: str) -> dict[str, dict]:
+        return self._tables[ws_id][entity]
+
+    def _key_field(self, entity: str) -> str | None:
+        return {
+            "services": "name",
+            "routes": "name",
+            "consumers": "username",
+            "plugins": "instance_name",
+            "developers": "email",
+        }.get(entity)
+
+    def _find(self, ws_id: str, entity: str, key: str) -> dict | None:
+        table = self._table(ws_id, entity)
+        if key in table:
+            return table[key]
+        field = self._key_field(entity)
+        if field is None or is_uuid(key):
+            return None
+        for row in table.values():
+            if row.get(field) == key:
+                return row
+        return None
+
+    def schema_for(self, entity: str, data: dict | None = None, existing: dict | None = None):
+        """The schema of an entity; for plugins, the one of the named plugin (or a 400)."""
+        if entity != "plugins":
+            return SCHEMAS[entity]
+        name = (data or {}).get("name", (existing or {}).get("name"))
+        if name is None:
+            raise E.schema_violation({"name": "required field missing"})
+        if not isinstance(name, str):
+            raise E.schema_violation({"name": "expected a string"})
+        spec = enabled_plugins(self.settings).get(name)
+        if spec is None:
+            raise E.schema_violation({"name": not_enabled_message(name)})
+        return spec.schema(self.settings)
+
+    def _check_unique(self, ws_id: str, schema: Schema, entity: str, row: dict) -> None:
+        table = self._table(ws_id, entity)
+        for name, f in schema.fields:
+            if not f.unique or row.get(name) is None:
+                continue
+            for other in table.values():
+                if other["id"] != row["id"] and other.get(name) == row[name]:
+                    raise E.unique_violation({name: row[name]})
+        if entity == "plugins":
+            key = ("name", "route", "service", "consumer", "consumer_group")
+            for other in table.values():
+                if other["id"] != row["id"] and all(other.get(k) == row.get(k) for k in key):
+                    raise E.unique_violation({k: row.get(k) for k in key})
+
+    def _check_foreign(self, ws_id: str, schema: Schema, row: dict) -> None:
+        for name, f in schema.fields:
+            ref = row.get(name)
+            if f.type != "foreign" or ref is None:
+                continue
+            table = self._tables[ws_id].get(f.reference or "", {})
+            if ref["id"] not in table:
+                raise E.foreign_key_violation(name, {"id": ref["id"]}, f.reference or "")
+
+    def _build(
+        self,
+        ws_id: str,
+        entity: str,
+        data: Any,
+        *,
+        form: bool,
+        existing: dict | None,
+        replace: bool,
+    ) -> tuple[Schema, dict]:
+        """Validate `data` into a full row: insert/upsert when `replace`, else merge (PATCH)."""
+        if not isinstance(data, dict):
+            raise E.message(400, "Cannot parse JSON body")
+        schema = self.schema_for(entity, data, existing)
+        if form:
+            data = coerce_record(schema.fields, data)
+        data = dict(data)
+        for auto in ("created_at", "updated_at"):
+            data.pop(auto, None)
+        if entity == "services" and "url" in data:
+            data.update(_split_url(data.pop("url")))
+        if replace:
+            row = fill_defaults(schema.fields, data)
+        else:
+            assert existing is not None
+            data.pop("id", None)
+            row = merge(existing, data)
+        if existing is not None:
+            row["id"] = existing["id"]
+        elif row.get("id") is None:
+            row["id"] = new_id()
+        row_errors = validate(
+            schema, {k: v for k, v in row.items() if k not in ("created_at", "updated_at")}
+        )
+        if row_errors:
+            raise E.schema_violation(row_errors)
+        row = normalize(schema.fields, row)
+        ts = now()
+        row["created_at"] = existing["created_at"] if existing else ts
+        row["updated_at"] = ts
+        if entity == "consumers":
+            row["username_lower"] = row["username"].lower() if row.get("username") else None
+        return schema, {name: row.get(name) for name, _ in schema.fields}
+
+    def _store(self, ws_id: str, entity: str, schema: Schema, row: dict) -> dict:
+        self._check_unique(ws_id, schema, entity, row)
+        self._check_foreign(ws_id, schema, row)
+        self._table(ws_id, entity)[row["id"]] = row
+        return copy.deepcopy(row)
+
+    # ------------------------------------------------------------------- core entities
+
+    @locked
+    def insert(
+        self,
+        ws_id: str,
+        entity: str,
+        data: Any,
+        *,
+        form: bool = False,
+        parent: tuple[str, str] | None = None,
+    ) -> dict:
+        """POST: validate, fill defaults, check unique/foreign keys, store. Returns the row."""
+        if isinstance(data, dict) and parent is not None:
+            data = {**data, parent[0]: {"id": parent[1]}}
+        if entity == "consumers":
+            data = self._consumer_input(data)
+        schema, row = self._build(ws_id, entity, data, form=form, existing=None, replace=True)
+        if row["id"] in self._table(ws_id, entity):
+            raise E.primary_key_violation({"id": row["id"]})
+        return self._store(ws_id, entity, schema, row)
+
+    @locked
+    def upsert(
+        self,
+        ws_id: str,
+        entity: str,
+        key: str,
+        data: Any,
+        *,
+        form: bool = False,
+        parent: tuple[str, str] | None = None,
+    ) -> dict:
+        """PUT: replace the whole entity (omitted fields revert to defaults); the URL key wins."""
+        if not isinstance(data, dict):
+            raise E.message(400, "Cannot parse JSON body")
+        data = dict(data)
+        if entity == "consumers":
+            data = self._consumer_input(data)
+        existing = self._find(ws_id, entity, key)
+        if existing is not None and entity == "consumers" and existing.get("type") != PROXY:
+            raise E.not_found(capital=True)
+        if is_uuid(key):
+            data["id"] = key
+        else:
+            data[self._key_field(entity) or "name"] = key
+        if parent is not None:
+            data[parent[0]] = {"id": parent[1]}
+        if existing is not None:
+            data["id"] = existing["id"]
+        schema, row = self._build(ws_id, entity, data, form=form, existing=existing, replace=True)
+        return self._store(ws_id, entity, schema, row)
+
+    @locked
+    def update(
+        self,
+        ws_id: str,
+        entity: str,
+        key: str,
+        data: Any,
+        *,
+        form: bool = False,
+        parent: tuple[str, str] | None = None,
+    ) -> dict:
+        """PATCH: deep-merge records into the existing entity, then validate the result."""
+        existing = self.find_core(ws_id, entity, key, parent)
+        if entity == "consumers":
+            data = self._consumer_input(data)
+        schema, row = self._build(ws_id, entity, data, form=form, existing=existing, replace=False)
+        return self._store(ws_id, entity, schema, row)
+
+    @locked
+    def find_core(
+        self, ws_id: str, entity: str, key: str, parent: tuple[str, str] | None = None
+    ) -> dict:
+        """The row, or 404 (also when it does not belong to the nested parent)."""
+        row = self._find(ws_id, entity, key)
+        if row is None:
+            raise E.not_found()
+        if parent is not None and (row.get(parent[0]) or {}).get("id") != parent[1]:
+            raise E.not_found()
+        if entity == "consumers" and row.get("type") != PROXY:
+            raise E.not_found(capital=True)
+        return copy.deepcopy(row)
+
+    @locked
+    def delete(
+        self, ws_id: str, entity: str, key: str, parent: tuple[str, str] | None = None
+    ) -> None:
+        """DELETE: no-op when missing; refuses a referenced service; cascades plugins etc."""
+        row = self._find(ws_id, entity, key)
+        if row is None:
+            return
+        if parent is not None and (row.get(parent[0]) or {}).get("id") != parent[1]:
+            raise E.not_found()
+        if entity == "consumers" and row.get("type") != PROXY:
+            raise E.not_found(capital=True)
+        self._delete_row(ws_id, entity, row["id"])
+
+    def _delete_row(self, ws_id: str, entity: str, row_id: str) -> None:
+        tables = self._tables[ws_id]
+        if entity == "services":
+            if any((r.get("service") or {}).get("id") == row_id for r in tables["routes"].values()):
+                raise E.referenced_by("routes", "services")
+            for inst in list(tables["application_instances"].values()):
+                if inst["service"]["id"] == row_id:
+                    del tables["application_instances"][inst["id"]]
+        fk = {"services": "service", "routes": "route", "consumers": "consumer"}.get(entity)
+        if fk:
+            for plugin in list(tables["plugins"].values()):
+                if (plugin.get(fk) or {}).get("id") == row_id:
+                    del tables["plugins"][plugin["id"]]
+        tables[entity].pop(row_id, None)
+
+    def _consumer_input(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            if "type" in data:
+                raise E.message(400, "Invalid parameter: 'type'")
+            if "username_lower" in data:
+                data = {k: v for k, v in data.items() if k != "username_lower"}
+            data = {**data, "type": PROXY}
+        return data
+
+    @locked
+    def page(
+        self,
+        ws_id: str,
+        entity: str,
+        query: dict[str, str],
+        base_path: str,
+        *,
+        parent: tuple[str, str] | None = None,
+        where: Callable[[dict], bool] | None = None,
+    ) -> dict:
+        """Core pagination: sorted by id, opaque offset, relative `next` (None at the end)."""
+        size = parse_size(query.get("size"))
+        tags = None if parent else parse_tags(query.get("tags"))
+        rows = sorted(self._table(ws_id, entity).values(), key=lambda r: r["id"])
+        if parent is not None:
+            rows = [r for r in rows if (r.get(parent[0]) or {}).get("id") == parent[1]]
+        if where is not None:
+            rows = [r for r in rows if where(r)]
+        if tags is not None:
+            wanted, mode = tags
+            test = all if mode == "and" else any
+            rows = [r for r in rows if test(t in (r.get("tags") or []) for t in wanted)]
+        if query.get("offset") is not None:
+            last = decode_offset(query["offset"])
+            rows = [r for r in rows if r["id"] > last]
+        chunk = rows[:size]
+        body: dict[str, Any] = {"data": copy.deepcopy(chunk), "next": None}
+        if len(rows) > size:
+            token = encode_offset(chunk[-1]["id"])
+            nxt = f"{base_path}?offset={quote(token, safe='')}"
+            if tags is not None and not parent:
+                nxt += f"&tags={quote(query['tags'], safe='')}"
+            if query.get("size") is not None and not parent:
+                nxt += f"&size={size}"
+            body["offset"] = token
+            body["next"] = nxt
+        return body
+
+    # ------------------------------------------------------------------------ workspaces
+
+    @locked
+    def workspace_insert(self, data: Any, *, form: bool = False) -> dict:
+        schema, row = self._build_workspace(data, form=form, existing=None)
+        self._check_ws_unique(row)
+        self._workspaces[row["id"]] = row
+        self._tables[row["id"]] = {e: {} for e in ENTITIES}
+        return copy.deepcopy(row)
+
+    @locked
+    def workspace_upsert(self, key: str, data: Any, *, form: bool = False) -> dict:
+        existing = self._ws_row(key)
+        if not isinstance(data, dict):
+            raise E.message(400, "Cannot parse JSON body")
+        data = dict(data)
+        if existing is not None:
+            if data.get("name", existing["name"]) != existing["name"] or (
+                not is_uuid(key) and key != existing["name"]
+            ):
+                raise E.message(400, "Cannot rename a workspace")
+            data["name"] = existing["name"]
+            data["id"] = existing["id"]
+        elif is_uuid(key):
+            data["id"] = key
+        else:
+            data["name"] = key
+        schema, row = self._build_workspace(data, form=form, existing=existing, replace=True)
+        self._check_ws_unique(row)
+        self._workspaces[row["id"]] = row
+        self._tables.setdefault(row["id"], {e: {} for e in ENTITIES})
+        return copy.deepcopy(row)
+
+    @locked
+    def workspace_update(self, key: str, data: Any, *, form: bool = False) -> dict:
+        existing = self._ws_row(key)
+        if existing is None:
+            raise E.not_found()
+        if isinstance(data, dict) and data.get("name", existing["name"]) != existing["name"]:
+            raise E.message(400, "Cannot rename a workspace")
+        schema, row = self._build_workspace(data, form=form, existing=existing, replace=False)
+        self._workspaces[row["id"]] = row
+        return copy.deepcopy(row)
+
+    @locked
+    def workspace_delete(self, key: str, cascade: bool = False) -> None:
+        ws = self._ws_row(key)
+        if ws is None:
+            return
+        if ws["name"] == "default":
+            raise E.message(400, "Cannot delete default workspace")
+        counts = {e: len(t) for e, t in self._tables[ws["id"]].items() if t}
+        if counts and not cascade:
+            raise E.message(400, {"message": "Workspace is not empty", "entities": counts})
+        del self._workspaces[ws["id"]]
+        del self._tables[ws["id"]]
+
+    @locked
+    def workspace_meta(self, key: str) -> dict:
+        ws = self._ws_row(key)
+        if ws is None:
+            raise E.not_found()
+        return {"counts": {e: len(t) for e, t in self._tables[ws["id"]].items()}}
+
+    @locked
+    def workspace_page(self, query: dict[str, str]) -> dict:
+        size = parse_size(query.get("size"))
+        rows = sorted(self._workspaces.values(), key=lambda r: r["id"])
+        if query.get("offset") is not None:
+            last = decode_offset(query["offset"])
+            rows = [r for r in rows if r["id"] > last]
+        chunk = rows[:size]
+        body: dict[str, Any] = {"data": copy.deepcopy(chunk), "next": None}
+        if len(rows) > size:
+            token = encode_offset(chunk[-1]["id"])
+            body["offset"] = token
+            body["next"] = f"/workspaces?offset={quote(token, safe='')}"
+            if query.get("size") is not None:
+                body["next"] += f"&size={size}"
+        return body
+
+    def _check_ws_unique(self, row: dict) -> None:
+        for other in self._workspaces.values():
+            if other["id"] != row["id"] and other["name"] == row["name"]:
+                raise E.unique_violation({"name": row["name"]})
+
+    def _build_workspace(
+        self, data: Any, *, form: bool, existing: dict | None, replace: bool = True
+    ) -> tuple[Schema, dict]:
+        if not isinstance(data, dict):
+            raise E.message(400, "Cannot parse JSON body")
+        data = coerce_record(WORKSPACES.fields, data) if form else dict(data)
+        config = data.get("config")
+        if isinstance(config, dict):
+            config = dict(config)
+            for key in ("portal_auth_conf", "portal_session_conf"):
+                value = config.get(key)
+                if isinstance(value, dict):
+                    config[key] = json.dumps(value)
+                elif value is not None and not isinstance(value, str):
+                    raise E.message(400, f"'config.{key}' must be type 'table'")
+            data["config"] = config
+        data.pop("created_at", None)
+        data.pop("updated_at", None)
+        if replace:
+            row = fill_defaults(WORKSPACES.fields, data)
+        else:
+            data.pop("id", None)
+            row = merge(existing, data)
+        if existing is not None:
+            row["id"] = existing["id"]
+        elif row.get("id") is None:
+            row["id"] = new_id()
+        if isinstance(row.get("config"), dict):
+            row["config"] = fill_defaults(
+                WORKSPACES.field_map()["config"].fields or [], row["config"]
+            )
+        errs = validate(
+            WORKSPACES, {k: v for k, v in row.items() if k not in ("created_at", "updated_at")}
+        )
+        if errs:
+            raise E.schema_violation(errs)
+        cfg = row["config"]
+        if cfg.get("portal_auth") in ("basic-auth", "key-auth") and not cfg.get(
+            "portal_session_conf"
+        ):
+            raise E.message(
+                400,
+                f"'portal_session_conf' is required when 'portal_auth' is set to "
+                f"{cfg['portal_auth']}",
+            )
+        row = normalize(WORKSPACES.fields, row)
+        ts = now()
+        row["created_at"] = existing["created_at"] if existing else ts
+        row["updated_at"] = ts
+        return WORKSPACES, row
+
+
+def _split_url(url: Any) -> dict[str, Any]:
+    """The services `url` shorthand -> protocol, host, port, path."""
+    if not isinstance(url, str):
+        raise E.schema_violation({"url": "expected a string"})
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise E.schema_violation({"url": "invalid port number"}) from None
+    if not parts.scheme:
+        raise E.schema_violation({"url": "missing scheme in url"})
+    if not parts.hostname:
+        raise E.schema_violation({"url": "missing host in url"})
+    default_port = 443 if parts.scheme in ("https", "grpcs", "tls", "wss") else 80
+    path = parts.path or None
+    if path and parts.query:
+        path += "?" + parts.query
+    return {
+        "protocol": parts.scheme,
+        "host": parts.hostname,
+        "port": port if port is not None else default_port,
+        "path": path,
+    }
+
+
+__all__ = ["Backend", "CONSUMERS", "ROUTES", "SERVICES", "parse_size", "parse_tags"]
