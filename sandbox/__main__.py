@@ -23,8 +23,12 @@ import uvicorn
 from sandbox.admin.app import create_admin_app
 from sandbox.admin.backend import Backend
 from sandbox.faults import FaultController, FaultInjector
+from sandbox.issuer import IssuerSettings, IssuerState, SettingsError, create_issuer_app
+from sandbox.issuer.settings import DEFAULT_IDP_API_TOKEN, DEFAULT_SCOPE, DEFAULT_TEST_USER
+from sandbox.proxy import create_proxy_app
 from sandbox.settings import DEFAULT_KONG_VERSION, PORTAL_APP_AUTH_MODES, NodeSettings
 from sandbox.state import StateRegistry
+from sandbox.upstream import create_upstream_app
 
 HOST = "127.0.0.1"
 
@@ -73,6 +77,40 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="persist the sandbox state to this JSON file (atomic writes) and reload it on start",
     )
+    parser.add_argument(
+        "--proxy-port", type=int, default=8000,
+        help="port of the Kong proxy (default 8000; 0 picks a free port)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--issuer-port", type=int, default=8080,
+        help="port of the Okta-style issuer (default 8080; 0 picks a free port)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--upstream-port", type=int, default=8090,
+        help="port of the echo upstream (default 8090; 0 picks a free port)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--claim", action="append", default=[], metavar="NAME=EXPR",
+        help="custom access-token claim on every auth server, value an Okta expression: "
+        'app.clientId, app.id or a quoted string (repeatable; default application_id=app.clientId)',
+    )  # fmt: skip
+    parser.add_argument(
+        "--scope", action="append", default=[], metavar="NAME",
+        help=f"custom scope of every auth server (repeatable; default {DEFAULT_SCOPE})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--auth-server", action="append", default=[], metavar="NAME",
+        help="extra authorization server under /oauth2/NAME (repeatable; 'default' always exists)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--idp-api-token", default=DEFAULT_IDP_API_TOKEN,
+        help="token for 'Authorization: SSWS <token>' on /oauth2/v1/clients (default: a fixed "
+        "development token)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--test-user", default=DEFAULT_TEST_USER,
+        help=f"user signed in by /v1/authorize without a form (default {DEFAULT_TEST_USER})",
+    )  # fmt: skip
     return parser
 
 
@@ -162,6 +200,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     controller.add_reset_hook(backend.reset)
     controller.add_reset_hook(state.save)
     admin_app = create_admin_app(backend, settings, on_change=state.save)
+    try:
+        issuer_settings = IssuerSettings.build(
+            extra_servers=args.auth_server, claims=args.claim, scopes=args.scope,
+            idp_api_token=args.idp_api_token, test_user=args.test_user,
+        )  # fmt: skip
+    except SettingsError as exc:
+        raise SystemExit(f"sandbox: {exc}") from None
+    issuer_state = IssuerState(list(issuer_settings.servers))
+    state.register("issuer", issuer_state.dump, issuer_state.load)
+    issuer_app = create_issuer_app(issuer_settings, issuer_state, on_change=state.save)
+    proxy_app = create_proxy_app(
+        backend,
+        lambda: [ws["name"] for ws in backend.workspace_page({"size": "1000"})["data"]],
+        kong_version=settings.kong_version, consumer_claim_field=settings.consumer_claim_field,
+    )  # fmt: skip
 
     # The ONE list of servers; the ready line is built from it (name -> base URL).
     servers: list[ServerSpec] = [
@@ -171,10 +224,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             HOST,
             args.admin_port,
         ),
-    ]
+        ServerSpec("proxy", proxy_app, HOST, args.proxy_port),
+        ServerSpec("issuer", FaultInjector(issuer_app, controller, target="issuer"),
+                   HOST, args.issuer_port),
+        ServerSpec("upstream", create_upstream_app(), HOST, args.upstream_port),
+    ]  # fmt: skip
     # Extra ready-line keys computed from the base URLs (name -> URL), e.g.
     # {"issuer": lambda u: u["issuer"] + "/oauth2/default"}.
-    ready_extras: dict[str, Callable[[dict[str, str]], Any]] = {}
+    ready_extras: dict[str, Callable[[dict[str, str]], Any]] = {
+        "issuer": lambda u: u["issuer"] + "/oauth2/default",
+        "registration": lambda u: u["issuer"] + "/oauth2/v1/clients",
+        "idp_api_token": lambda u: args.idp_api_token,
+    }
 
     state.load()
     asyncio.run(serve_all(servers, ready_extras, on_exit=state.save))

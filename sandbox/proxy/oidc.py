@@ -104,7 +104,7 @@ def _key_for(keys: KeySet, kid: str | None) -> Any | None:
         return keys.keys[0] if len(keys.keys) == 1 else None
     try:
         return keys.get_by_kid(kid)
-    except (ValueError, KeyError):
+    except (JoseError, ValueError, KeyError):
         return None
 
 
