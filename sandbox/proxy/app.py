@@ -44,6 +44,13 @@ _HOP_BY_HOP = {
     "host",
     "date",  # the proxy's server writes its own Date
 }
+_CONSUMER_HEADERS = {
+    "x-consumer-id",
+    "x-consumer-custom-id",
+    "x-consumer-username",
+    "x-credential-identifier",
+    "x-anonymous-consumer",
+}
 
 
 class KongReader(Protocol):
@@ -67,6 +74,7 @@ class _Context:
         self.consumer: dict[str, Any] | None = None
         self.credential: str | None = None
         self.hide_authorization = False
+        self.authenticated = False
 
 
 def _id(ref: Any) -> str | None:
@@ -129,14 +137,19 @@ class KongProxy:
         await response(scope, receive, send)
 
     # -- the request path -----------------------------------------------------------------
-    def _routes(self) -> list[tuple[str, dict[str, Any]]]:
-        return [(ws, r) for ws in self.workspaces() for r in self.backend.list(ws, "routes")]
-
-    def _find(self, workspace: str, entity: str, **fields: Any) -> dict[str, Any] | None:
-        for row in self.backend.list(workspace, entity):
-            if all(row.get(k) == v for k, v in fields.items()):
-                return row
-        return None
+    def _routable(self) -> tuple[list[tuple[str, dict]], dict[str, dict]]:
+        """Routes (with their workspace) Kong would route, and services by id."""
+        routes: list[tuple[str, dict[str, Any]]] = []
+        services: dict[str, dict[str, Any]] = {}
+        for workspace in self.workspaces():
+            in_ws = {s["id"]: s for s in self.backend.list(workspace, "services")}
+            services.update(in_ws)
+            for route in self.backend.list(workspace, "routes"):
+                service = in_ws.get(_id(route.get("service")) or "")
+                if service is not None and service.get("enabled") is False:
+                    continue  # Kong leaves routes of disabled services out of the router
+                routes.append((workspace, route))
+        return routes, services
 
     def _plugins(self, workspace: str, route_id: str, service_id: str | None) -> list[dict]:
         """The plugin instance per name that applies, most specific scope first."""
@@ -160,13 +173,7 @@ class KongProxy:
     async def handle(self, request: Request, started: float) -> Response:
         headers = {k.lower(): v for k, v in request.headers.items()}
         path = request.url.path
-        candidates = []
-        for workspace, route in self._routes():
-            service_id = _id(route.get("service"))
-            service = self._find(workspace, "services", id=service_id) if service_id else None
-            if service is not None and service.get("enabled") is False:
-                continue  # Kong leaves routes of disabled services out of the router
-            candidates.append((workspace, route))
+        candidates, services = self._routable()
         found = match_route(
             candidates,
             method=request.method,
@@ -179,7 +186,7 @@ class KongProxy:
             raise Exit(404, "no Route matched with those values")
         route = found.route
         service_id = _id(route.get("service"))
-        service = self._find(found.workspace, "services", id=service_id) if service_id else None
+        service = services.get(service_id or "")
         if service is None:
             raise Exit(503, "no Service found with those values")
 
@@ -226,6 +233,7 @@ class KongProxy:
         credential = as_values(claim_at(claims, config.get("credential_claim") or ["sub"]))
         context.credential = credential[0] if credential else None
         context.hide_authorization = bool(config.get("hide_credentials"))
+        context.authenticated = True
 
         claim_path = config.get(self.consumer_claim_field) or config.get("consumer_claim")
         if not claim_path:
@@ -327,6 +335,11 @@ class KongProxy:
         out["x-forwarded-port"] = str(request.url.port or 80)
         out["x-forwarded-path"] = request.url.path
         out["x-real-ip"] = client_ip
+        if context.authenticated:
+            # Kong overwrites or clears these, so a client cannot spoof them.
+            for name in list(out):
+                if name.lower() in _CONSUMER_HEADERS:
+                    del out[name]
         consumer = context.consumer
         if consumer is not None:
             out["x-consumer-id"] = consumer["id"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -304,3 +305,53 @@ def test_authorization_code_with_pkce_token_is_accepted(deployment: Deployment) 
     assert response.status_code == 200, response.text
     assert response.json()["headers"]["x-consumer-custom-id"] == client["client_id"]
     assert response.json()["headers"]["x-credential-identifier"] == "developer@example.com"
+
+
+def test_audience_and_scopes_required(deployment: Deployment) -> None:
+    d = deployment
+    client = register_client(d)
+    portal_application(d, client["client_id"])
+    token = client_credentials_token(d, client)
+    plugin = f"/plugins/{d.plugin_id}"
+    ok(d.admin.patch(plugin, json={"config": {"audience_required": ["api://elsewhere"]}}))
+    assert call(d, token).status_code == 403
+    ok(d.admin.patch(plugin, json={"config": {"audience_required": ["api://default"]}}))
+    assert call(d, token).status_code == 200
+    # Okta puts scopes in `scp`; with Kong's default scopes_claim (`scope`) nothing matches.
+    ok(d.admin.patch(plugin, json={"config": {"scopes_required": ["portal_api"]}}))
+    assert call(d, token).status_code == 403
+    ok(d.admin.patch(plugin, json={"config": {"scopes_claim": ["scp"]}}))
+    assert call(d, token).status_code == 200
+
+
+def test_consumer_headers_cannot_be_spoofed(deployment: Deployment) -> None:
+    d = deployment
+    client = register_client(d)
+    portal_application(d, client["client_id"])
+    response = httpx.get(
+        d.proxy + "/billing",
+        headers={
+            "Authorization": f"Bearer {client_credentials_token(d, client)}",
+            "X-Consumer-Username": "admin",
+            "X-Anonymous-Consumer": "true",
+        },
+    )
+    headers = response.json()["headers"]
+    assert headers["x-consumer-username"] != "admin"
+    assert "x-anonymous-consumer" not in headers
+    assert response.json()["path"] == "/echo"
+
+
+def test_unreachable_upstream_gives_502(deployment: Deployment) -> None:
+    d = deployment
+    with socket.socket() as sock:  # a port nobody listens on once closed
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    ok(d.admin.patch("/services/billing", json={"port": port}))
+    client = register_client(d)
+    portal_application(d, client["client_id"])
+    response = call(d, client_credentials_token(d, client))
+    assert response.status_code == 502
+    assert response.json() == {
+        "message": "An invalid response was received from the upstream server"
+    }
