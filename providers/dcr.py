@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,6 +19,8 @@ from urllib.parse import urlsplit
 import httpx
 import pulumi
 from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
     ConfigureRequest,
     CreateResult,
     DiffResult,
@@ -47,6 +50,8 @@ INPUT_KEYS = (
 REPLACE_KEYS = ("issuer", "application_type", "token_endpoint_auth_method")
 SET_KEYS = ("grant_types", "response_types", "redirect_uris")
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
+# clock difference tolerated between us and the identity provider (client_id_issued_at)
+ISSUED_AT_SKEW = 120.0
 
 
 class RegistrationError(Exception):
@@ -127,9 +132,15 @@ class ClientRegistrationProvider(ResourceProvider):
         stop=stop_after_attempt(5),
         reraise=True,
     )
-    def _send(self, method: str, url: str, body: dict[str, Any] | None = None) -> httpx.Response:
+    def _send(
+        self,
+        method: str,
+        url: str,
+        body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> httpx.Response:
         with self._client() as client:
-            resp = client.request(method, url, json=body)
+            resp = client.request(method, url, json=body, params=params)
         if resp.status_code in TRANSIENT_STATUSES:
             raise _Transient(f"HTTP {resp.status_code}")
         return resp
@@ -154,40 +165,49 @@ class ClientRegistrationProvider(ResourceProvider):
         outs["client_secret"] = secret
         return outs
 
-    def _find_by_name(self, endpoint: str, name: str) -> dict[str, Any] | None:
-        """After a lost response: was the client registered? (Okta lists with ?q=)."""
+    def _orphan_of(self, endpoint: str, props: dict[str, Any], since: float) -> dict | None:
+        """After a lost response: the client that request registered, if the server kept it.
+
+        Matched on name and grant types, and issued no earlier than the request (so a client
+        registered by someone else under the same name is never touched). Okta lists with ?q=.
+        """
         try:
-            resp = self._send("GET", endpoint + "?" + httpx.QueryParams({"q": name}).__str__())
+            resp = self._send("GET", endpoint, params={"q": props["client_name"]})
         except (httpx.HTTPError, _Transient):
             return None
         data = self._json(resp)
         if resp.status_code != 200 or not isinstance(data, list):
             return None
-        matches = [c for c in data if isinstance(c, dict) and c.get("client_name") == name]
+        matches = [
+            c
+            for c in data
+            if isinstance(c, dict)
+            and c.get("client_name") == props["client_name"]
+            and sorted(c.get("grant_types") or []) == sorted(props.get("grant_types") or [])
+            and float(c.get("client_id_issued_at") or 0) >= since - ISSUED_AT_SKEW
+        ]
         return matches[0] if len(matches) == 1 else None
 
     # -- CRUD -----------------------------------------------------------------------------
     def create(self, props: dict[str, Any]) -> CreateResult:
         endpoint = self._endpoint_for(props["issuer"])
         body = self._metadata(props)
+        since = time.time()
         try:
             resp = self._send("POST", endpoint, body)
         except (httpx.ReadError, httpx.ReadTimeout, httpx.RemoteProtocolError):
-            # the request may have been committed: adopt the client it made, else post again
-            found = self._find_by_name(endpoint, props["client_name"])
-            if found is not None and found.get("client_secret") is not None:
-                return CreateResult(
-                    found["client_id"], self._outs(props, found, found["client_secret"])
-                )
+            # the registration may have been committed, and its secret is shown only once:
+            # remove that orphan, then register again, so exactly one client remains
+            orphan = self._orphan_of(endpoint, props, since)
+            if orphan is not None:
+                self._send("DELETE", f"{endpoint}/{orphan['client_id']}")
             resp = self._send("POST", endpoint, body)
         data = self._json(resp)
         if resp.status_code not in (200, 201) or not isinstance(data, dict):
             raise RegistrationError(f"of {props['client_name']!r}", resp.status_code, data)
         return CreateResult(data["client_id"], self._outs(props, data, data.get("client_secret")))
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> Any:
-        from pulumi.dynamic import CheckFailure, CheckResult
-
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = [
             CheckFailure(key, f"{key} is required")
             for key in ("issuer", "client_name", "grant_types")

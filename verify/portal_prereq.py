@@ -10,6 +10,7 @@ that already has the portal on is left as is.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -39,8 +40,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--admin", required=True, help="Kong Admin API URL")
     parser.add_argument("--workspace", default="default")
     args = parser.parse_args(argv)
-    import os
-
     changed = enable_portal(args.admin, args.workspace, os.environ.get("KONG_ADMIN_TOKEN"))
     print(f"dev portal {'enabled' if changed else 'already on'} in workspace {args.workspace}")
     return 0

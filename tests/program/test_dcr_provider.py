@@ -14,6 +14,7 @@ import uvicorn
 from pulumi.dynamic import Config, ConfigureRequest
 
 from providers.dcr import ClientRegistrationProvider, RegistrationError
+from sandbox.faults import FaultController, FaultInjector
 from sandbox.issuer.app import create_issuer_app
 from sandbox.issuer.settings import IssuerSettings
 
@@ -25,9 +26,14 @@ class _Server(uvicorn.Server):
         pass
 
 
+FAULTS = FaultController()
+
+
 @pytest.fixture(scope="module")
 def issuer() -> Iterator[str]:
-    app = create_issuer_app(IssuerSettings.build(idp_api_token=TOKEN))
+    app = FaultInjector(
+        create_issuer_app(IssuerSettings.build(idp_api_token=TOKEN)), FAULTS, target="issuer"
+    )
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -156,3 +162,30 @@ def test_pickled_provider_holds_no_settings() -> None:
     blob = dill.dumps(ClientRegistrationProvider(), recurse=True)
     assert TOKEN.encode() not in blob
     assert b"127.0.0.1" not in blob
+
+
+def test_lost_registration_response_leaves_exactly_one_client(issuer: str) -> None:
+    endpoint = issuer.rsplit("/oauth2/", 1)[0] + "/oauth2/v1/clients"
+    auth = {"Authorization": f"SSWS {TOKEN}"}
+    before = {c["client_id"] for c in httpx.get(endpoint, headers=auth).json()}
+    FAULTS.add_rule(
+        {
+            "target": "issuer",
+            "drop": True,
+            "methods": ["POST"],
+            "path_prefix": "/oauth2/v1/clients",
+            "count": 1,
+        }
+    )
+    try:
+        p = provider()
+        created = p.create(props(issuer, client_name="lossy"))
+    finally:
+        FAULTS.clear_rules()
+    posts = [r for r in FAULTS.requests("issuer")["requests"] if r["method"] == "POST"]
+    # one registration dropped after it was stored, one answered
+    assert sorted(bool(r["fault"]) for r in posts[-2:]) == [False, True]
+    after = [c for c in httpx.get(endpoint, headers=auth).json() if c["client_id"] not in before]
+    assert [c["client_id"] for c in after] == [created.id]
+    assert token_for(issuer, created.id, created.outs["client_secret"]).status_code == 200
+    p.delete(created.id, created.outs)
