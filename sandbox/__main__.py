@@ -73,6 +73,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="enable RBAC: every Admin API request must send header Kong-Admin-Token: TOKEN",
     )
     parser.add_argument(
+        "--rbac-read-only-token",
+        default=None,
+        help="with --rbac-token: a second RBAC user 'read-only' whose token may only read "
+        "(writes get 403)",
+    )
+    parser.add_argument(
+        "--admin-gui-auth",
+        default=None,
+        help="kong.conf admin_gui_auth (e.g. basic-auth); with RBAC, a request without any "
+        "token gets 401 'Invalid credentials. Token or User credentials required'",
+    )
+    parser.add_argument(
+        "--no-license",
+        action="store_true",
+        help="run without an Enterprise license: Enterprise endpoints answer 403",
+    )
+    parser.add_argument(
         "--state-file",
         default=None,
         help="persist the sandbox state to this JSON file (atomic writes) and reload it on start",
@@ -190,6 +207,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             kong_version=args.kong_version,
             portal_app_auth=args.portal_app_auth,
             rbac_token=args.rbac_token,
+            rbac_read_only_token=args.rbac_read_only_token,
+            admin_gui_auth=args.admin_gui_auth,
+            licensed=not args.no_license,
         )
     except ValueError as exc:
         raise SystemExit(f"sandbox: {exc}") from None

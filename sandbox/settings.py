@@ -33,11 +33,17 @@ class NodeSettings:
       `application-registration`; 3.14+: openid-connect `consumer_claims`).
     - `portal_app_auth`: `external-oauth2` (default here) or `kong-oauth2`; for every workspace.
     - `rbac_token`: when set, every Admin API request needs header `Kong-Admin-Token` equal to it.
+    - `rbac_read_only_token`: a second RBAC user, `read-only`, allowed to read only.
+    - `admin_gui_auth`: changes the 401 body for requests that send no token at all.
+    - `licensed`: without an Enterprise license, Enterprise endpoints answer 403.
     """
 
     kong_version: str = DEFAULT_KONG_VERSION
     portal_app_auth: str = "external-oauth2"
     rbac_token: str | None = field(default=None, repr=False)
+    rbac_read_only_token: str | None = field(default=None, repr=False)
+    admin_gui_auth: str | None = None
+    licensed: bool = True
     edition: str = "enterprise"
 
     def __post_init__(self) -> None:

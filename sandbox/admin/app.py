@@ -138,6 +138,38 @@ async def read_body(request: Request) -> tuple[Any, bool]:
     raise E.KongError(415, None)
 
 
+# ------------------------------------------------------------------------------------- RBAC
+
+ACTIONS = {
+    "GET": "read",
+    "HEAD": "read",
+    "OPTIONS": "read",
+    "POST": "create",
+    "PUT": "update",
+    "PATCH": "update",
+    "DELETE": "delete",
+}
+
+
+def check_rbac(settings: NodeSettings, method: str, token: str | None) -> None:
+    """EE `kong/rbac/init.lua`: 401 without valid credentials, 403 without permission."""
+    assert settings.rbac_token is not None
+    if token is None and settings.admin_gui_auth:
+        raise E.message(401, "Invalid credentials. Token or User credentials required")
+    given = (token or "").encode()
+    if hmac.compare_digest(given, settings.rbac_token.encode()):
+        return
+    read_only = settings.rbac_read_only_token
+    if read_only is not None and hmac.compare_digest(given, read_only.encode()):
+        action = ACTIONS.get(method, "read")
+        if action != "read":
+            raise E.message(
+                403, f"read-only, you do not have permissions to {action} this resource"
+            )
+        return
+    raise E.message(401, "Invalid RBAC credentials")
+
+
 # ---------------------------------------------------------------------------------- handlers
 
 
@@ -655,9 +687,7 @@ def create_admin_app(
     async def handle(request: Request) -> Response:
         version = settings.kong_version
         if settings.rbac_token is not None:
-            given = request.headers.get("kong-admin-token", "")
-            if not hmac.compare_digest(given.encode(), settings.rbac_token.encode()):
-                raise E.message(401, "Invalid RBAC credentials")
+            check_rbac(settings, request.method, request.headers.get("kong-admin-token"))
         segments = [s for s in request.scope["path"].split("/") if s]
         prefix = ""
         ws_name = "default"
@@ -669,6 +699,10 @@ def create_admin_app(
         if found is None:
             raise E.not_found()
         handlers, args = found
+        if not settings.licensed and (
+            prefix or segments[0:1] in (["workspaces"], ["developers"], ["applications"])
+        ):
+            raise E.message(403, "Enterprise license missing or expired")
         method = request.method
         if method == "OPTIONS":
             allow = ", ".join(sorted(set(handlers) | {"HEAD", "OPTIONS"}))

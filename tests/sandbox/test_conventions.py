@@ -34,10 +34,15 @@ def test_form_body_is_coerced_by_schema(admin: httpx.Client) -> None:
     make_service(admin, "s1")
     r = admin.post(
         "/services/s1/plugins",
-        data={"name": "openid-connect", "config.issuer": "https://idp.test/oauth2/default",
-              "config.consumer_claim": "sub", "config.verify_parameters": "false",
-              "config.consumer_by[]": ["custom_id"], "config.leeway": "5"},
-    )  # fmt: skip
+        data={
+            "name": "openid-connect",
+            "config.issuer": "https://idp.test/oauth2/default",
+            "config.consumer_claim": "sub",
+            "config.verify_parameters": "false",
+            "config.consumer_by[]": ["custom_id"],
+            "config.leeway": "5",
+        },
+    )
     assert r.status_code == 201, r.text
     config = r.json()["config"]
     assert config["consumer_claim"] == ["sub"]  # single form value -> one-element array
@@ -49,16 +54,18 @@ def test_form_body_is_coerced_by_schema(admin: httpx.Client) -> None:
 def test_form_repeated_keys_become_arrays(admin: httpx.Client) -> None:
     make_service(admin, "s1")
     r = admin.post(
-        "/services/s1/routes", content="name=r1&paths=/a&paths=/b&methods[]=GET",
+        "/services/s1/routes",
+        content="name=r1&paths=/a&paths=/b&methods[]=GET",
         headers={"content-type": "application/x-www-form-urlencoded"},
-    )  # fmt: skip
+    )
     assert r.status_code == 201, r.text
     assert r.json()["paths"] == ["/a", "/b"] and r.json()["methods"] == ["GET"]
 
 
 def test_multipart_body_is_accepted(admin: httpx.Client) -> None:
-    r = admin.post("/services", files={"name": (None, "mp"), "host": (None, "h.test"),
-                                        "port": (None, "8080")})  # fmt: skip
+    r = admin.post(
+        "/services", files={"name": (None, "mp"), "host": (None, "h.test"), "port": (None, "8080")}
+    )
     assert r.status_code == 201, r.text
     assert r.json()["port"] == 8080
 
@@ -147,9 +154,13 @@ def test_put_url_key_wins_over_body_name(admin: httpx.Client) -> None:
 
 def test_patch_deep_merges_records_and_replaces_arrays(admin: httpx.Client) -> None:
     make_service(admin, "s1")
-    r = admin.post("/services/s1/plugins", json={
-        "name": "application-registration",
-        "config": {"display_name": "Orders", "description": "d"}})  # fmt: skip
+    r = admin.post(
+        "/services/s1/plugins",
+        json={
+            "name": "application-registration",
+            "config": {"display_name": "Orders", "description": "d"},
+        },
+    )
     pid = r.json()["id"]
     r = admin.patch(f"/plugins/{pid}", data={"config.auto_approve": "true"})
     assert r.status_code == 200
@@ -217,8 +228,11 @@ def test_bad_size_and_offset(admin: httpx.Client) -> None:
         assert r.json()["message"] == "size must be an integer between 1 and 1000"
     r = admin.get("/services", params={"offset": "x"})
     assert r.status_code == 400
-    assert r.json() == {"code": 7, "name": "invalid offset",
-                        "message": "'x' is not a valid offset: bad base64 encoding"}  # fmt: skip
+    assert r.json() == {
+        "code": 7,
+        "name": "invalid offset",
+        "message": "'x' is not a valid offset: bad base64 encoding",
+    }
 
 
 def test_tag_filters_and_or_and_limits(admin: httpx.Client) -> None:
@@ -229,9 +243,12 @@ def test_tag_filters_and_or_and_limits(admin: httpx.Client) -> None:
     assert sorted(_names(admin.get("/services?tags=b/c").json())) == ["ab", "c"]
     r = admin.get("/services?tags=a,b/c")
     assert r.status_code == 400
-    assert r.json() == {"code": 11, "name": "invalid options",
-                        "message": "invalid option (tags: invalid filter syntax)",
-                        "options": {"tags": "invalid filter syntax"}}  # fmt: skip
+    assert r.json() == {
+        "code": 11,
+        "name": "invalid options",
+        "message": "invalid option (tags: invalid filter syntax)",
+        "options": {"tags": "invalid filter syntax"},
+    }
     r = admin.get("/services?tags=a,b,c,d,e,f")
     assert r.status_code == 400 and r.json()["code"] == 11
     body = admin.get("/services?tags=a&size=1").json()

@@ -11,7 +11,11 @@ def test_service_url_shorthand(admin: httpx.Client) -> None:
     r = admin.post("/services", json={"name": "s", "url": "https://api.test/v1"})
     body = r.json()
     assert (body["protocol"], body["host"], body["port"], body["path"]) == (
-        "https", "api.test", 443, "/v1")  # fmt: skip
+        "https",
+        "api.test",
+        443,
+        "/v1",
+    )
     r = admin.post("/services", data={"name": "t", "url": "http://api.test:8080"})
     assert (r.json()["port"], r.json()["path"]) == (8080, None)
 
@@ -45,7 +49,8 @@ def test_nested_routes(admin: httpx.Client) -> None:
 def test_route_rules(admin: httpx.Client) -> None:
     r = admin.post("/routes", json={"paths": ["nope"]})
     assert r.status_code == 400 and r.json()["fields"]["paths"] == [
-        "should start with: / (fixed path) or ~/ (regex path)"]  # fmt: skip
+        "should start with: / (fixed path) or ~/ (regex path)"
+    ]
     r = admin.post("/routes", json={"hosts": ["a.test"], "protocols": ["ftp"]})
     assert r.status_code == 400 and "protocols" in r.json()["fields"]
     r = admin.post("/routes", json={"methods": ["GET"]})
@@ -80,7 +85,8 @@ def test_plugin_endpoint_key_instance_name(admin: httpx.Client) -> None:
 def test_consumers_rules(admin: httpx.Client) -> None:
     r = admin.post("/consumers", json={})
     assert r.status_code == 400 and r.json()["fields"] == {
-        "@entity": ["at least one of these fields must be non-empty: 'custom_id', 'username'"]}  # fmt: skip
+        "@entity": ["at least one of these fields must be non-empty: 'custom_id', 'username'"]
+    }
     r = admin.post("/consumers", json={"username": "Bob", "type": 1})
     assert r.status_code == 400 and r.json() == {"message": "Invalid parameter: 'type'"}
     r = admin.post("/consumers", json={"username": "Bob", "custom_id": "c1"})
@@ -106,15 +112,24 @@ def test_hidden_consumers_count_for_uniqueness(portal: httpx.Client) -> None:
 
 
 def test_workspace_config_and_rules(admin: httpx.Client) -> None:
-    r = admin.post("/workspaces", json={"name": "team", "config": {
-        "portal": True, "portal_auth": "basic-auth",
-        "portal_session_conf": {"secret": "s", "cookie_name": "x"}}})  # fmt: skip
+    r = admin.post(
+        "/workspaces",
+        json={
+            "name": "team",
+            "config": {
+                "portal": True,
+                "portal_auth": "basic-auth",
+                "portal_session_conf": {"secret": "s", "cookie_name": "x"},
+            },
+        },
+    )
     assert r.status_code == 201, r.text
     cfg = r.json()["config"]
     assert isinstance(cfg["portal_session_conf"], str) and cfg["portal_auto_approve"] is None
     r = admin.post("/workspaces", json={"name": "t2", "config": {"portal_auth": "key-auth"}})
     assert r.status_code == 400 and r.json() == {
-        "message": "'portal_session_conf' is required when 'portal_auth' is set to key-auth"}  # fmt: skip
+        "message": "'portal_session_conf' is required when 'portal_auth' is set to key-auth"
+    }
     r = admin.patch("/workspaces/team", json={"name": "renamed"})
     assert r.status_code == 400 and r.json() == {"message": "Cannot rename a workspace"}
     r = admin.post("/workspaces", json={"name": "services"})
@@ -127,7 +142,8 @@ def test_workspace_config_and_rules(admin: httpx.Client) -> None:
     assert admin.get("/workspaces/team/meta").json()["counts"]["services"] == 1
     r = admin.delete("/workspaces/team")
     assert r.status_code == 400
-    assert r.json() == {"message": {"message": "Workspace is not empty",
-                                    "entities": {"services": 1}}}  # fmt: skip
+    assert r.json() == {
+        "message": {"message": "Workspace is not empty", "entities": {"services": 1}}
+    }
     assert admin.delete("/workspaces/team?cascade=true").status_code == 204
     assert admin.get("/team/services").status_code == 404

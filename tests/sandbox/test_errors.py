@@ -36,22 +36,27 @@ def test_schema_violation_several_fields_sorted_and_entity_first(admin: httpx.Cl
         "'protocols' is 'http')"
     )
     assert r.json()["fields"] == {
-        "@entity": ["must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is "
-                    "'http'"]}  # fmt: skip
+        "@entity": [
+            "must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http'"
+        ]
+    }
 
 
 def test_nested_field_errors(admin: httpx.Client) -> None:
     make_service(admin, "s1")
-    r = admin.post("/services/s1/plugins", json={"name": "application-registration",
-                                                  "config": {"auto_approve": "yes"}})  # fmt: skip
+    r = admin.post(
+        "/services/s1/plugins",
+        json={"name": "application-registration", "config": {"auto_approve": "yes"}},
+    )
     body = r.json()
     assert r.status_code == 400
     assert body["message"] == (
         "2 schema violations (config.auto_approve: expected a boolean; "
         "config.display_name: required field missing)"
     )
-    assert body["fields"] == {"config": {"auto_approve": "expected a boolean",
-                                         "display_name": "required field missing"}}  # fmt: skip
+    assert body["fields"] == {
+        "config": {"auto_approve": "expected a boolean", "display_name": "required field missing"}
+    }
 
 
 def test_unknown_field_entity_and_plugin_config(admin: httpx.Client) -> None:
@@ -66,15 +71,21 @@ def test_plugin_not_enabled(admin: httpx.Client) -> None:
     r = admin.post("/plugins", json={"name": "foo"})
     assert r.status_code == 400
     msg = "plugin 'foo' not enabled; add it to the 'plugins' configuration property"
-    assert r.json() == {"code": 2, "name": "schema violation",
-                        "message": f"schema violation (name: {msg})", "fields": {"name": msg}}  # fmt: skip
+    assert r.json() == {
+        "code": 2,
+        "name": "schema violation",
+        "message": f"schema violation (name: {msg})",
+        "fields": {"name": msg},
+    }
 
 
 def test_app_registration_wrong_scope(admin: httpx.Client) -> None:
     make_service(admin, "s1")
     route = admin.post("/services/s1/routes", json={"name": "r1", "paths": ["/"]}).json()
-    r = admin.post(f"/routes/{route['id']}/plugins",
-                   json={"name": "application-registration", "config": {"display_name": "x"}})  # fmt: skip
+    r = admin.post(
+        f"/routes/{route['id']}/plugins",
+        json={"name": "application-registration", "config": {"display_name": "x"}},
+    )
     assert r.status_code == 400
     assert r.json() == {
         "code": 2,
@@ -83,12 +94,15 @@ def test_app_registration_wrong_scope(admin: httpx.Client) -> None:
         "message": "2 schema violations (route: value must be null; service: value must not be "
         "null)",
     }
-    r = admin.post("/plugins", json={"name": "application-registration",
-                                     "config": {"display_name": "x"}})  # fmt: skip
+    r = admin.post(
+        "/plugins", json={"name": "application-registration", "config": {"display_name": "x"}}
+    )
     assert r.status_code == 400 and r.json()["fields"] == {"service": "value must not be null"}
     admin.post("/consumers", json={"username": "bob"})
-    r = admin.post("/consumers/bob/plugins", json={"name": "openid-connect",
-                                                   "config": {"issuer": "https://i.test"}})  # fmt: skip
+    r = admin.post(
+        "/consumers/bob/plugins",
+        json={"name": "openid-connect", "config": {"issuer": "https://i.test"}},
+    )
     assert r.status_code == 400 and r.json()["fields"] == {"consumer": "value must be null"}
 
 
@@ -96,9 +110,12 @@ def test_unique_violation_core(admin: httpx.Client) -> None:
     make_service(admin, "foo")
     r = admin.post("/services", json={"name": "foo", "host": "h.test"})
     assert r.status_code == 409
-    assert r.json() == {"code": 5, "name": "unique constraint violation",
-                        "message": "UNIQUE violation detected on '{name=\"foo\"}'",
-                        "fields": {"name": "foo"}}  # fmt: skip
+    assert r.json() == {
+        "code": 5,
+        "name": "unique constraint violation",
+        "message": "UNIQUE violation detected on '{name=\"foo\"}'",
+        "fields": {"name": "foo"},
+    }
 
 
 def test_unique_violation_plugin_cache_key(admin: httpx.Client) -> None:
@@ -112,8 +129,13 @@ def test_unique_violation_plugin_cache_key(admin: httpx.Client) -> None:
         'UNIQUE violation detected on \'{consumer=null,consumer_group=null,name="cors",'
         f'route=null,service={{id="{sid}"}}}}\''
     )
-    assert r.json()["fields"] == {"consumer": None, "consumer_group": None, "name": "cors",
-                                  "route": None, "service": {"id": sid}}  # fmt: skip
+    assert r.json()["fields"] == {
+        "consumer": None,
+        "consumer_group": None,
+        "name": "cors",
+        "route": None,
+        "service": {"id": sid},
+    }
     # another scope is fine
     assert admin.post("/plugins", json=body).status_code == 201
 
@@ -142,9 +164,12 @@ def test_delete_referenced_service(admin: httpx.Client) -> None:
     admin.post("/services/s1/routes", json={"paths": ["/"]})
     r = admin.delete("/services/s1")
     assert r.status_code == 400
-    assert r.json() == {"code": 4, "name": "foreign key violation",
-                        "message": "an existing 'routes' entity references this 'services' entity",
-                        "fields": {"@referenced_by": "routes"}}  # fmt: skip
+    assert r.json() == {
+        "code": 4,
+        "name": "foreign key violation",
+        "message": "an existing 'routes' entity references this 'services' entity",
+        "fields": {"@referenced_by": "routes"},
+    }
     assert admin.get("/services/s1").status_code == 200
 
 
@@ -164,10 +189,12 @@ def test_invalid_primary_key(portal: httpx.Client) -> None:
 def test_operation_unsupported(portal: httpx.Client) -> None:
     svc = make_service(portal, "s1")
     dev = make_developer(portal)
-    app = portal.post(f"/developers/{dev['id']}/applications",
-                      json={"name": "a", "custom_id": "c1"}).json()  # fmt: skip
-    r = portal.post(f"/applications/{app['id']}/application_instances",
-                    json={"service": {"id": svc["id"]}})  # fmt: skip
+    app = portal.post(
+        f"/developers/{dev['id']}/applications", json={"name": "a", "custom_id": "c1"}
+    ).json()
+    r = portal.post(
+        f"/applications/{app['id']}/application_instances", json={"service": {"id": svc["id"]}}
+    )
     assert r.status_code == 405
     assert r.json() == {"code": 12, "message": "'Application Registration' plugin must be enabled."}
 

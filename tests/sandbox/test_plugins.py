@@ -22,8 +22,9 @@ def test_guide_sample_json_is_rejected_naming_both_fields(admin: httpx.Client) -
     r = admin.post("/services/s1/plugins", json=GUIDE_SAMPLE)
     assert r.status_code == 400
     body = r.json()
-    assert body["fields"] == {"config": {"consumer_claim": "expected an array",
-                                         "verify_credentials": "unknown field"}}  # fmt: skip
+    assert body["fields"] == {
+        "config": {"consumer_claim": "expected an array", "verify_credentials": "unknown field"}
+    }
     assert body["message"] == (
         "2 schema violations (config.consumer_claim: expected an array; "
         "config.verify_credentials: unknown field)"
@@ -33,9 +34,18 @@ def test_guide_sample_json_is_rejected_naming_both_fields(admin: httpx.Client) -
 
 def test_corrected_body_is_accepted_with_defaults(admin: httpx.Client) -> None:
     svc = make_service(admin, "s1")
-    r = admin.post("/services/s1/plugins", json={"name": "openid-connect", "config": {
-        "issuer": "https://dev-123.okta.com/oauth2/default", "verify_parameters": False,
-        "consumer_claim": ["application_id"], "consumer_by": ["custom_id"]}})  # fmt: skip
+    r = admin.post(
+        "/services/s1/plugins",
+        json={
+            "name": "openid-connect",
+            "config": {
+                "issuer": "https://dev-123.okta.com/oauth2/default",
+                "verify_parameters": False,
+                "consumer_claim": ["application_id"],
+                "consumer_by": ["custom_id"],
+            },
+        },
+    )
     assert r.status_code == 201, r.text
     body = r.json()
     assert body["service"] == {"id": svc["id"]} and body["route"] is None
@@ -47,14 +57,19 @@ def test_corrected_body_is_accepted_with_defaults(admin: httpx.Client) -> None:
 
 
 def test_oidc_issuer_required_and_enums_checked(admin: httpx.Client) -> None:
-    r = admin.post("/plugins", json={"name": "openid-connect", "config": {
-        "auth_methods": ["bearer", "magic"]}})  # fmt: skip
+    r = admin.post(
+        "/plugins", json={"name": "openid-connect", "config": {"auth_methods": ["bearer", "magic"]}}
+    )
     assert r.status_code == 400
     assert r.json()["fields"]["config"] == {
         "issuer": "required field missing",
-        "auth_methods": [None, "expected one of: password, client_credentials, "
-                         "authorization_code, bearer, introspection, userinfo, kong_oauth2, "
-                         "refresh_token, session"]}  # fmt: skip
+        "auth_methods": [
+            None,
+            "expected one of: password, client_credentials, "
+            "authorization_code, bearer, introspection, userinfo, kong_oauth2, "
+            "refresh_token, session",
+        ],
+    }
     r = admin.post("/plugins", json={"name": "openid-connect", "config": {"issuer": "not a url"}})
     assert r.status_code == 400 and "issuer" in r.json()["fields"]["config"]
 
@@ -64,9 +79,13 @@ def test_app_registration_defaults_one_per_service(admin: httpx.Client) -> None:
     body = {"name": "application-registration", "config": {"display_name": "Orders"}}
     r = admin.post("/services/s1/plugins", json=body)
     assert r.status_code == 201
-    assert r.json()["config"] == {"display_name": "Orders", "description": None,
-                                  "auto_approve": False, "show_issuer": False,
-                                  "enable_proxy_with_consumer_credential": False}  # fmt: skip
+    assert r.json()["config"] == {
+        "display_name": "Orders",
+        "description": None,
+        "auto_approve": False,
+        "show_issuer": False,
+        "enable_proxy_with_consumer_credential": False,
+    }
     assert admin.post("/services/s1/plugins", json=body).status_code == 409
     r = admin.post("/services/s1/plugins", json={"name": "application-registration"})
     assert r.status_code in (400, 409)
@@ -74,8 +93,9 @@ def test_app_registration_defaults_one_per_service(admin: httpx.Client) -> None:
 
 def test_acl_rate_limiting_cors_checks(admin: httpx.Client) -> None:
     r = admin.post("/plugins", json={"name": "acl"})
-    assert r.status_code == 400 and r.json()["fields"] == {"@entity": [
-        "at least one of these fields must be non-empty: 'config.allow', 'config.deny'"]}  # fmt: skip
+    assert r.status_code == 400 and r.json()["fields"] == {
+        "@entity": ["at least one of these fields must be non-empty: 'config.allow', 'config.deny'"]
+    }
     r = admin.post("/plugins", json={"name": "acl", "config": {"allow": ["a"], "deny": ["b"]}})
     assert r.status_code == 400
     r = admin.post("/plugins", json={"name": "acl", "config": {"allow": ["a"]}})
