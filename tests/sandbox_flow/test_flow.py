@@ -21,7 +21,8 @@ from authlib.integrations.httpx_client import OAuth2Client
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from sandbox.launch import SandboxProcess
+from sandbox.launch import SandboxProcess, start_sandbox
+from tests.sandbox_flow.conftest import SERVER_PORT_FLAGS
 
 REDIRECT = "http://127.0.0.1:9/callback"
 
@@ -355,3 +356,48 @@ def test_unreachable_upstream_gives_502(deployment: Deployment) -> None:
     assert response.json() == {
         "message": "An invalid response was received from the upstream server"
     }
+
+
+def test_kong_3_14_reads_consumer_claims() -> None:
+    """From 3.14 the claim path is `consumer_claims`; no portal, so a proxy consumer is mapped."""
+    with start_sandbox([*SERVER_PORT_FLAGS, "--kong-version", "3.14.0.0"]) as sandbox:
+        urls = sandbox.urls
+        with httpx.Client(base_url=urls["admin"], timeout=10) as admin:
+            ok(admin.post("/services", json={"name": "s", "url": urls["upstream"]}))
+            ok(admin.post("/services/s/routes", json={"paths": ["/s"]}))
+            ok(
+                admin.post(
+                    "/services/s/plugins",
+                    json={
+                        "name": "openid-connect",
+                        "config": {
+                            "issuer": urls["issuer"],
+                            "auth_methods": ["bearer"],
+                            "consumer_claims": ["application_id"],
+                            "consumer_by": ["custom_id"],
+                        },
+                    },
+                )
+            )
+            client = ok(
+                httpx.post(
+                    urls["registration"],
+                    json={"client_name": "c", "grant_types": ["client_credentials"],
+                          "application_type": "service"},
+                    headers={"Authorization": f"SSWS {urls['idp_api_token']}"},
+                ),
+                201,
+            )  # fmt: skip
+            with OAuth2Client(client["client_id"], client["client_secret"]) as oauth:
+                token = oauth.fetch_token(
+                    f"{urls['issuer']}/v1/token",
+                    grant_type="client_credentials",
+                    scope="portal_api",
+                )["access_token"]
+            proxy = urls["proxy"] + "/s/x"
+            auth = {"Authorization": f"Bearer {token}"}
+            assert httpx.get(proxy, headers=auth).status_code == 403  # no such consumer yet
+            ok(admin.post("/consumers", json={"username": "u", "custom_id": client["client_id"]}))
+            response = httpx.get(proxy, headers=auth)
+            assert response.status_code == 200
+            assert response.json()["headers"]["x-consumer-username"] == "u"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import secrets
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -277,3 +280,42 @@ def test_public_client_must_use_pkce(admin: httpx.Client, issuer_base: str) -> N
     query = parse_qs(urlsplit(response.headers["location"]).query)
     assert query["error"] == ["invalid_request"]
     assert query["state"] == ["s1"]
+
+
+def test_configured_claims_and_scopes(admin: httpx.Client) -> None:
+    settings = IssuerSettings.build(
+        claims=["application_id=app.clientId", 'tier="gold"', "app=app.id"],
+        scopes=["billing.read"],
+        idp_api_token=TOKEN,
+    )
+    with serve(create_issuer_app(settings)) as base:
+        headers = {"Authorization": f"SSWS {TOKEN}"}
+        client = httpx.post(
+            f"{base}/oauth2/v1/clients",
+            headers=headers,
+            json={"client_name": "c", "grant_types": ["client_credentials"],
+                  "application_type": "service"},
+        ).json()  # fmt: skip
+        url = f"{base}/oauth2/default/v1/token"
+        auth = (client["client_id"], client["client_secret"])
+        refused = httpx.post(url, data={"grant_type": "client_credentials", "scope": "portal_api"},
+                             auth=auth)  # fmt: skip
+        assert refused.json()["error"] == "invalid_scope"
+        token = httpx.post(
+            url, data={"grant_type": "client_credentials", "scope": "billing.read"}, auth=auth
+        ).json()["access_token"]
+        claims = jwt.decode(token, keys_from_discovery(f"{base}/oauth2/default")).claims
+    assert claims["tier"] == "gold"
+    assert claims["application_id"] == claims["app"] == client["client_id"]
+
+
+@pytest.mark.parametrize("claim", ["application_id=user.login", "no-equals", "sub=app.clientId"])
+def test_bad_claim_flags_are_refused_with_the_value(claim: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "sandbox", "--admin-port", "0", "--proxy-port", "0",
+         "--issuer-port", "0", "--upstream-port", "0", "--claim", claim],
+        capture_output=True, text=True, timeout=30, cwd=Path(__file__).parents[2],
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert result.stdout == ""  # no ready line
+    assert claim.split("=")[0] in result.stderr
