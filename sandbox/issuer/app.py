@@ -60,8 +60,11 @@ def okta_error(status: int, code: str, summary: str, causes: list[str] | None = 
 
 
 def _base_url(request: Request) -> str:
-    host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
-    return f"{request.url.scheme}://{host}"
+    """The bound address, not the Host header: like Okta's, the issuer URL never varies."""
+    server = request.scope.get("server")
+    if server:
+        return f"{request.url.scheme}://{server[0]}:{server[1]}"
+    return f"{request.url.scheme}://{request.headers.get('host', 'localhost')}"
 
 
 def create_issuer_app(

@@ -319,3 +319,11 @@ def test_bad_claim_flags_are_refused_with_the_value(claim: str) -> None:
     assert result.returncode != 0
     assert result.stdout == ""  # no ready line
     assert claim.split("=")[0] in result.stderr
+
+
+def test_issuer_url_does_not_follow_the_host_header(issuer_base: str) -> None:
+    discovery = httpx.get(
+        f"{issuer_base}/oauth2/default/.well-known/openid-configuration",
+        headers={"Host": "evil.example"},
+    ).json()
+    assert discovery["issuer"] == f"{issuer_base}/oauth2/default"
