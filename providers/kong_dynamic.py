@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+import httpx
 import pulumi
 from pulumi.dynamic import (
     CheckFailure,
@@ -59,6 +60,7 @@ REFERENCES = {
 SET_FIELDS = frozenset({"tags", "protocols", "methods", "hosts"})
 # Outputs the provider computes; never compared as user input.
 LIVE_FIELDS = ("kong_id", "created_at", "updated_at")
+PRIMARY_KEY_VIOLATION = 3
 DEFAULT_PORTS = {"http": 80, "https": 443, "grpc": 80, "grpcs": 443}
 
 PORTAL_REMOVED = (
@@ -145,6 +147,17 @@ def _has_unknown(value: Any) -> bool:
     return False
 
 
+def _integral(value: Any) -> Any:
+    """The engine carries every number as a float: give Kong back its integers."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return value
+
+
 def _url_parts(url: Any) -> tuple[Any, ...] | Any:
     if not isinstance(url, str):
         return url
@@ -182,6 +195,16 @@ def _project(user: Any, live: Any) -> Any:
     if isinstance(user, Mapping) and isinstance(live, Mapping):
         return {k: _project(v, live.get(k)) for k, v in user.items()}
     return live
+
+
+def _pk_clash(response: httpx.Response) -> bool:
+    """Kong's "primary key violation" (code 3): an object with our client-chosen id exists."""
+    if response.status_code != 400:
+        return False
+    try:
+        return response.json().get("code") == PRIMARY_KEY_VIOLATION
+    except ValueError:
+        return False
 
 
 def _ref_id(value: Any) -> Any:
@@ -237,6 +260,7 @@ class KongProvider(ResourceProvider):
         return {k: props[k] for k in self.fields if props.get(k) is not None}
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        news = {k: v if k == "__provider" else _integral(v) for k, v in news.items()}
         failures = [
             CheckFailure(key, f"{self.kind}: `{key}` is required")
             for key in self.required
@@ -357,6 +381,14 @@ class KongProvider(ResourceProvider):
             "dynamic resources); otherwise rename or remove the existing object",
             status=409,
         )
+
+    def _post(self, client: KongAdminClient, path: str, body: dict[str, Any]) -> httpx.Response:
+        """POST with a client-chosen id. A retry after a lost response meets either the
+        primary-key clash (400, code 3) or a unique clash (409); callers resolve both."""
+        response = client.request("POST", path, json_body=body, allow=(400, 409))
+        if response.status_code == 400 and not _pk_clash(response):
+            raise KongAdminError.from_response(response)
+        return response
 
     def _require_portal(self, client: KongAdminClient) -> KongInfo:
         info = client.info()
@@ -598,13 +630,13 @@ class DeveloperProvider(KongProvider):
         new_id = str(uuid.uuid4())
         body = {"id": new_id, **self._body(inputs)}
         try:
-            response = client.request(
-                "POST", client.path("developers"), json_body=body, allow=(409,)
-            )
+            response = self._post(client, client.path("developers"), body)
         except KongAdminError as exc:
             if exc.status == 404:
                 raise self._portal_off_error(client, exc) from None
             raise
+        if _pk_clash(response):
+            return client.request("GET", client.path("developers", new_id)).json()
         if response.status_code != 409:
             return response.json()
         existing = client.get_json(client.path("developers", inputs["email"]), allow_missing=True)
@@ -666,11 +698,13 @@ class ApplicationProvider(KongProvider):
         body = {"id": new_id, **self._body(inputs, skip=("developer_id",))}
         path = client.path("developers", inputs["developer_id"], "applications")
         try:
-            response = client.request("POST", path, json_body=body, allow=(409,))
+            response = self._post(client, path, body)
         except KongAdminError as exc:
             if exc.status == 404:
                 raise self._portal_off_error(client, exc) from None
             raise
+        if _pk_clash(response):
+            return client.request("GET", client.path("applications", new_id)).json()
         if response.status_code != 409:
             return response.json()
         existing = self._find(client, inputs["custom_id"])
@@ -741,9 +775,7 @@ class ApplicationInstanceProvider(KongProvider):
         new_id = str(uuid.uuid4())
         body = {"id": new_id, **self._body(inputs, skip=("application_id", "suspended"))}
         try:
-            response = client.request(
-                "POST", self._collection(client, app_id), json_body=body, allow=(409,)
-            )
+            response = self._post(client, self._collection(client, app_id), body)
         except KongAdminError as exc:
             if exc.status == 405 and exc.code == 12:
                 raise KongAdminError(
@@ -755,7 +787,9 @@ class ApplicationInstanceProvider(KongProvider):
             if exc.status == 404:
                 raise self._portal_off_error(client, exc) from None
             raise
-        if response.status_code == 409:
+        if _pk_clash(response):
+            response = client.request("GET", self._collection(client, app_id, new_id))
+        elif response.status_code == 409:
             existing = None
             for row in client.paginate(self._collection(client, app_id)):
                 if _ref_id(row.get("service")) == service_id:
