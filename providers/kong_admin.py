@@ -458,11 +458,10 @@ class KongAdminClient:
     def info(self) -> KongInfo:
         """``GET /`` once per provider process and admin URL (cached)."""
         key = self.settings.admin_url
+        # Held across the request: concurrent provider threads wait for the one lookup.
         with _INFO_LOCK:
-            cached = _INFO_CACHE.get(key)
-        if cached is not None:
-            return cached
-        info = KongInfo.from_root(self.request("GET", "/").json())
-        with _INFO_LOCK:
-            _INFO_CACHE[key] = info
+            info = _INFO_CACHE.get(key)
+            if info is None:
+                info = KongInfo.from_root(self.request("GET", "/").json())
+                _INFO_CACHE[key] = info
         return info

@@ -106,6 +106,8 @@ def test_lifecycle_request_counts(pulumi_cli: PulumiCLI, rbac_sandbox, tmp_path:
     log = RequestLog(admin)
     log.new()
 
+    pulumi_cli.run("preview", cwd=project, env=cli_env)  # unknown ids: check/diff only
+    assert log.new() == []
     pulumi_cli.run("up", "--yes", "--skip-preview", cwd=project, env=cli_env)
     created = log.new()
     writes = [r for r in created if r["method"] in ("PUT", "POST", "PATCH")]
@@ -120,8 +122,9 @@ def test_lifecycle_request_counts(pulumi_cli: PulumiCLI, rbac_sandbox, tmp_path:
 
     second = pulumi_cli.run("up", "--yes", "--expect-no-changes", cwd=project, env=cli_env)
     assert "7 unchanged" in second.stdout or "unchanged" in second.stdout, second.stdout
+    pulumi_cli.run("preview", "--expect-no-changes", cwd=project, env=cli_env)
     no_change = log.new()
-    print(f"no-change up: {len(no_change)} requests")
+    print(f"no-change up + preview: {len(no_change)} requests")
     assert no_change == []
 
     pulumi_cli.run("refresh", "--yes", "--skip-preview", cwd=project, env=cli_env)

@@ -201,6 +201,17 @@ def test_existing_object_needs_adopt(kong: Kong) -> None:
     }
     assert counts(kong)["services"] == 1 and counts(kong)["developers"] == 1
 
+    kong.http.post(
+        f"/developers/{dev_adopted.id}/applications", json={"name": "old", "custom_id": "0oa-x"}
+    ).raise_for_status()
+    app = kong.provider(kd.ApplicationProvider)
+    app_inputs = {"developer_id": dev_adopted.id, "name": "new", "custom_id": "0oa-x"}
+    with pytest.raises(KongAdminError, match="custom_id '0oa-x'.*adopt=True"):
+        app.create(dict(app_inputs))
+    app_adopted = app.create({**app_inputs, "adopt": True})
+    assert [a["name"] for a in kong.rows("/applications")] == ["new"]
+    assert app.read(app_adopted.id, app_adopted.outs).outs == app_adopted.outs
+
 
 def test_out_of_band_patch_is_the_only_difference_read_reports(kong: Kong) -> None:
     objs = build_all(kong)
@@ -269,6 +280,11 @@ def test_portal_objects_refused_on_3_5_with_what_to_do() -> None:
         with pytest.raises(KongAdminError, match=r"removed in Kong Gateway Enterprise 3\.5"):
             dev.create({"email": "a@example.com", "meta": '{"full_name": "A"}'})
         assert [r["method"] for r in kong.new_requests()] == ["GET"]  # refused before any write
+        sid = kong.provider(kd.ServiceProvider).create({"name": "s", "url": "http://h:1"}).id
+        reg = kong.provider(kd.PluginProvider)
+        config = kd.application_registration(display_name="S")
+        with pytest.raises(KongAdminError, match="Konnect"):
+            reg.create({"name": "application-registration", "service_id": sid, "config": config})
 
 
 def test_application_needs_external_oauth2() -> None:
