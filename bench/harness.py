@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import yaml
@@ -136,6 +137,12 @@ class SandboxControl:
 
     def clear_faults(self) -> None:
         self.admin.delete("/_sandbox/faults").raise_for_status()
+
+    def enable_portal(self, workspace: str = "default") -> None:
+        """The guide's one-time prerequisite: the Dev Portal on in the workspace."""
+        from verify.portal_prereq import enable_portal
+
+        enable_portal(self.urls["admin"], workspace, self.admin.headers.get("Kong-Admin-Token"))
 
     # -- inventory ---------------------------------------------------------------------------
     def _pages(self, path: str) -> Iterator[dict[str, Any]]:
@@ -283,7 +290,6 @@ def stack_config(
         out[short] = value
     kong = dict(out.get("kong") or {})
     kong["adminUrl"] = urls["admin"]
-    kong.setdefault("allowInsecureHttp", True)
     out["kong"] = kong
     identity = dict(out.get("identity") or {})
     if "issuer" in urls:
@@ -298,7 +304,7 @@ def stack_config(
         svc_list = svc_list[:services]
     for svc in svc_list:
         if "upstream" in urls:
-            svc["url"] = urls["upstream"]
+            svc["url"] = urls["upstream"].rstrip("/") + urlsplit(svc["url"]).path
     out["services"] = svc_list
     out["developers"] = generated_developers(n_apps, svc_list[0]["name"])
     return {f"{ns}{k}": v for k, v in out.items()}

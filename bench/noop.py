@@ -61,21 +61,19 @@ apps = config.require_int("apps")
 per_app = config.require_int("perApp")
 fixed = config.require_int("fixed")
 
-roots = []
-for i in range(fixed):
-    after = [roots[-1].id] if roots else None
-    roots.append(NoopObject(f"fixed-{i}", after=after))
-root_ids = [roots[-1].id] if roots else None
+# fixed objects (services, routes, plugins): half are roots, half need one root each (depth 2)
+roots = [NoopObject(f"fixed-{i}") for i in range((fixed + 1) // 2)]
+for i in range(fixed // 2):
+    NoopObject(f"fixed-dep-{i}", after=[roots[i % len(roots)].id])
+root_ids = [roots[0].id] if roots else None
 
 for a in range(apps):
     # per app: independent objects (identity client, developer), then one that needs them all
-    # (the portal application), then one that needs that (the contract).
-    independent = [
-        NoopObject(f"app-{a}-{j}", after=root_ids) for j in range(max(per_app - 2, 0))
-    ]
+    # (the portal application), then one that needs that and a service (the contract).
+    independent = [NoopObject(f"app-{a}-{j}") for j in range(max(per_app - 2, 0))]
     if per_app >= 2:
-        joined = NoopObject(f"app-{a}-join", after=[o.id for o in independent] or root_ids)
-        NoopObject(f"app-{a}-last", after=[joined.id])
+        joined = NoopObject(f"app-{a}-join", after=[o.id for o in independent] or None)
+        NoopObject(f"app-{a}-last", after=[joined.id, *(root_ids or [])])
     elif per_app == 1:
         NoopObject(f"app-{a}-only", after=root_ids)
 '''

@@ -132,6 +132,7 @@ def run_real(n: int, work: Path) -> tuple[list[PhaseResult], dict[str, Any]]:
     shape: dict[str, Any] = {}
     try:
         cli.stack_init(project, STACK)
+        control.enable_portal()
         write_stack_config(project, STACK, stack_config(sandbox.urls, n))
         if sandbox.urls.get("idp_api_token"):
             cli.run(
