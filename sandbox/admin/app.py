@@ -300,6 +300,11 @@ def plugin_schema(ctx: Ctx) -> Result:
     return 200, schema_json(schema)
 
 
+def validate_plugin(ctx: Ctx) -> Result:
+    ctx.backend.validate_only(ctx.ws_id, "plugins", ctx.data, form=ctx.form)
+    return 200, {"message": "schema validation successful"}
+
+
 def entity_schema(ctx: Ctx) -> Result:
     schema = SCHEMAS.get(ctx.args[0])
     if schema is None or schema.portal:
@@ -382,6 +387,7 @@ ROUTES: list[tuple[tuple[str, ...], dict[str, Handler]]] = [
             )
         },
     ),
+    (("schemas", "plugins", "validate"), {"POST": validate_plugin}),
     (("schemas", "plugins", "*"), {"GET": plugin_schema}),
     (("schemas", "*"), {"GET": entity_schema}),
     (("workspaces",), ws_collection()),
@@ -728,7 +734,7 @@ def create_admin_app(
             {"node_id": node_id},
         )
         status, body = handler(ctx)
-        if method in WRITE_METHODS and on_change is not None:
+        if method in WRITE_METHODS and on_change is not None and segments[0:1] != ["schemas"]:
             on_change()
         if method == "HEAD":
             return Response(status_code=status)

@@ -12,6 +12,8 @@ Read API for other sandbox components (the proxy) — all thread-safe and return
 - `backend.get(workspace, entity, id_or_key)` -> one row or None; the key may be the id or
   the endpoint key (services/routes: name, consumers: username, developers: email,
   plugins: instance_name).
+- `backend.acl_groups(workspace, consumer_id)` -> service ids an application consumer may
+  consume (approved, unsuspended application instances), as Kong's ACL groups.
 
 Writes raise `KongError` carrying Kong's status and body; the HTTP layer only renders them.
 """
@@ -357,6 +359,11 @@ class Backend(PortalRules):
         if row["id"] in self._table(ws_id, entity):
             raise E.primary_key_violation({"id": row["id"]})
         return self._store(ws_id, entity, schema, row)
+
+    @locked
+    def validate_only(self, ws_id: str, entity: str, data: Any, *, form: bool = False) -> None:
+        """`POST /schemas/<entity>/validate`: the insert checks of the schema, nothing stored."""
+        self._build(ws_id, entity, data, form=form, existing=None, replace=True)
 
     @locked
     def upsert(

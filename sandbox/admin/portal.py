@@ -77,6 +77,26 @@ def _violation(field: str, msg: Any) -> E.KongError:
 class PortalRules:
     """Developer / application / application instance operations (all take the lock)."""
 
+    # ------------------------------------------------------------------------ read API
+
+    def acl_groups(self: Backend, workspace: str, consumer_id: str) -> list[str]:
+        """The ACL groups Kong gives an application's hidden consumer: one per service with an
+        approved (status 0), unsuspended instance, the group being that service's id."""
+        with self._lock:
+            ws = self._ws_row(workspace)
+            if ws is None:
+                return []
+            apps = [
+                a["id"]
+                for a in self._table(ws["id"], "applications").values()
+                if (a.get("consumer") or {}).get("id") == consumer_id
+            ]
+            return sorted(
+                i["service"]["id"]
+                for i in self._table(ws["id"], "application_instances").values()
+                if i["application"]["id"] in apps and i["status"] == APPROVED and not i["suspended"]
+            )
+
     # ------------------------------------------------------------------------ helpers
 
     def portal_enabled(self: Backend, ws: dict) -> bool:

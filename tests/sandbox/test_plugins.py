@@ -121,3 +121,15 @@ def test_plugin_put_and_nested_item(admin: httpx.Client) -> None:
     assert admin.get(f"/plugins/{pid}/service").json()["id"] == svc["id"]
     make_service(admin, "s2")
     assert admin.get(f"/services/s2/plugins/{pid}").status_code == 404
+
+
+def test_schema_validate_endpoint_stores_nothing(admin: httpx.Client) -> None:
+    r = admin.post("/schemas/plugins/validate", json=GUIDE_SAMPLE)
+    assert r.status_code == 400 and set(r.json()["fields"]["config"]) == {
+        "consumer_claim",
+        "verify_credentials",
+    }
+    ok = {"name": "openid-connect", "config": {"issuer": "https://i.test/"}}
+    r = admin.post("/schemas/plugins/validate", json=ok)
+    assert r.status_code == 200 and r.json() == {"message": "schema validation successful"}
+    assert admin.get("/plugins").json()["data"] == []

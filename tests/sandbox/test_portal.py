@@ -262,7 +262,7 @@ def test_application_instances(portal: httpx.Client) -> None:
     row = listed["data"][0]
     assert row["application"]["developer"]["email"] == dev["email"]
     assert row["service"] == {"id": svc["id"], "display_name": "Orders"}
-    by_service = portal.get(f"/services/s1/application_instances").json()["data"][0]
+    by_service = portal.get("/services/s1/application_instances").json()["data"][0]
     assert by_service["service"]["name"] == "s1"
     assert portal.get("/services/s1/applications").json()["total"] == 1
     assert (

@@ -1,4 +1,4 @@
-"""RBAC (§2 rows): Kong-Admin-Token required on every Admin API request; control endpoints exempt."""
+"""RBAC (§2 rows): Kong-Admin-Token on every Admin API request; control endpoints exempt."""
 
 from __future__ import annotations
 
