@@ -627,7 +627,7 @@ class Backend(PortalRules):
         )
         if errs:
             raise E.schema_violation(errs)
-        cfg = row["config"]
+        cfg = row.get("config") or {}
         if cfg.get("portal_auth") in ("basic-auth", "key-auth") and not cfg.get(
             "portal_session_conf"
         ):

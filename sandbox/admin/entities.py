@@ -291,7 +291,7 @@ WORKSPACES = Schema(
                 ],
             ),
         ),
-        ("config", Field("record", fields=WORKSPACE_CONFIG)),
+        ("config", Field("record", required=True, fields=WORKSPACE_CONFIG)),
     ],
     endpoint_key="name",
 )

@@ -147,3 +147,9 @@ def test_workspace_config_and_rules(admin: httpx.Client) -> None:
     }
     assert admin.delete("/workspaces/team?cascade=true").status_code == 204
     assert admin.get("/team/services").status_code == 404
+
+
+def test_workspace_config_cannot_be_nulled(admin: httpx.Client) -> None:
+    r = admin.patch("/workspaces/default", json={"config": None})
+    assert r.status_code == 400 and r.json()["fields"] == {"config": "required field missing"}
+    assert admin.get("/workspaces/default").json()["config"]["portal"] is False
