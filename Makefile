@@ -43,6 +43,7 @@ cli:
 	@echo "pulumi CLI: $$(cat .pulumi-bin-dir)"
 
 setup: venv cli
+	@mkdir -p .pulumi-state .pulumi-home
 
 lint: venv
 	$(VENV)/bin/ruff check .
