@@ -742,9 +742,9 @@ def validate_contract_service_plugins(args: StackValidationArgs, report: ReportV
 def validate_custom_id_unique(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = _stack(args)
     identity_urns = {r.urn for r in stack.of(*IDENTITY_APP_TYPES)}
-    seen: dict[Any, Res] = {}
-    # Developers first: their custom_ids live on hidden consumers and count for uniqueness too.
-    for res in stack.of(KONG_DEVELOPER) + stack.of(KONG_APPLICATION):
+    groups: dict[Any, list[Res]] = {}
+    # Developers count too: their custom_ids live on hidden consumers, unique per workspace.
+    for res in stack.of(KONG_DEVELOPER, KONG_APPLICATION):
         custom_id = res.props.get("custom_id")
         if isinstance(custom_id, str):
             key: Any = ("value", custom_id)
@@ -753,20 +753,22 @@ def validate_custom_id_unique(args: StackValidationArgs, report: ReportViolation
             if custom_id is not UNKNOWN or len(deps) != 1 or res.type != KONG_APPLICATION:
                 continue
             key = ("client_id of", deps[0])
-        first = seen.get(key)
-        if first is None:
-            seen[key] = res
+        groups.setdefault(key, []).append(res)
+    for key, members in groups.items():
+        if len(members) < 2:
             continue
-        if key[0] == "value":
-            what = repr(custom_id)
-        else:
-            what = f"the client_id of {stack.by_urn[key[1]].name!r}"
-        report(
-            f"portal application {res.name!r} uses custom_id {what}, already used by "
-            f"{first.name!r}; Kong refuses it with 409 (custom_id is unique per workspace). Give "
-            "each application its own identity app.",
-            res.urn,
+        what = (
+            repr(key[1]) if key[0] == "value" else f"the client_id of {stack.by_urn[key[1]].name!r}"
         )
+        for res in members:
+            kind = "portal application" if res.type == KONG_APPLICATION else "developer"
+            others = ", ".join(repr(o.name) for o in members if o is not res)
+            report(
+                f"{kind} {res.name!r} uses custom_id {what}, also used by {others}; Kong refuses "
+                "the second one with 409 (custom_id is unique per workspace). Give each "
+                "application its own identity app.",
+                res.urn,
+            )
 
 
 # --------------------------------------------------------------------------- 9. environment

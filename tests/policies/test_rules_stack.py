@@ -227,13 +227,15 @@ def test_contract_on_service_without_any_plugin_names_both() -> None:
     assert len(found) == 1 and "application-registration / openid-connect" in found[0]
 
 
-def test_shared_literal_custom_id_is_flagged() -> None:
+def test_shared_literal_custom_id_is_flagged_on_both_apps() -> None:
     stack = dcr_stack(preview=False)
     stack.remove("bob-app")
     stack.add(rules.KONG_APPLICATION, "bob-app", {"name": "bob-app", "custom_id": "cid-ada"})
     found = violations(rules.validate_custom_id_unique, stack.args())
-    assert len(found) == 1 and "'ada-app'" in found[0][0]
-    assert found[0][1] == stack.by_name["bob-app"].urn
+    assert sorted(u for _, u in found) == sorted(
+        [stack.by_name["ada-app"].urn, stack.by_name["bob-app"].urn]
+    )
+    assert any("'bob-app'" in m and "also used by 'ada-app'" in m for m, _ in found)
 
 
 def test_two_apps_wired_to_one_identity_app_are_flagged_at_preview() -> None:
@@ -245,14 +247,16 @@ def test_two_apps_wired_to_one_identity_app_are_flagged_at_preview() -> None:
         {"name": "bob-app", "custom_id": UNKNOWN},
         custom_id="ada-app-client",
     )
-    assert len(messages(rules.validate_custom_id_unique, stack.args())) == 1
+    found = messages(rules.validate_custom_id_unique, stack.args())
+    assert len(found) == 2 and "the client_id of 'ada-app-client'" in found[0]
 
 
 def test_custom_id_clashing_with_a_developer_is_flagged() -> None:
     stack = dcr_stack(preview=False)
     stack.add(rules.KONG_DEVELOPER, "zed", {"email": "z@example.com", "custom_id": "cid-bob"})
     found = violations(rules.validate_custom_id_unique, stack.args())
-    assert len(found) == 1 and found[0][1] == stack.by_name["bob-app"].urn
+    assert {u for _, u in found} == {stack.by_name["bob-app"].urn, stack.by_name["zed"].urn}
+    assert any(m.startswith("developer 'zed'") for m, _ in found)
 
 
 # 9. admin URL ---------------------------------------------------------------------------------
