@@ -153,20 +153,37 @@ def descendants(pid: int) -> list[int]:
     return out
 
 
-def kill_when(proc: subprocess.Popen[str], ready: Callable[[], bool], timeout: float = 120) -> bool:
-    """SIGKILL `proc` (by its PID) once `ready()` holds; then SIGKILL the plugin processes it
-    had started (language host, program, dynamic provider), which outlive it as orphans.
-    Returns False if `proc` exited before `ready()` held."""
+def kill_when(
+    proc: subprocess.Popen[str],
+    ready: Callable[[], bool],
+    *,
+    activity: Callable[[], int],
+    timeout: float = 120,
+) -> bool:
+    """SIGKILL `proc` (by its PID) once `ready()` holds, as a CI runner dying would.
+
+    The plugins it had started (language host, program, dynamic provider) outlive it as
+    orphans, and their in-flight requests still land: the objects are committed but no state
+    records them. Once `activity()` (the sandbox's request count) has stopped moving, those
+    orphans are SIGKILLed too, by the PIDs noted at the kill. Returns False if `proc` exited
+    before `ready()` held."""
     deadline = time.monotonic() + timeout
     while not ready():
         if proc.poll() is not None:
             return False
         if time.monotonic() > deadline:
             raise AssertionError("the condition to interrupt `pulumi up` never held")
-        time.sleep(0.05)  # polling the sandbox's request log, not waiting for time to pass
+        time.sleep(0.05)  # polling the sandbox's request log
     family = descendants(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(10)
+    # quiescence: the request count unchanged over 20 polls (1 s, several request latencies)
+    last, stable = activity(), 0
+    while stable < 20 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = activity()
+        stable = stable + 1 if now == last else 0
+        last = now
     for pid in family:
         try:
             os.kill(pid, signal.SIGKILL)
