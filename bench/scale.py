@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.cpu import cpu_seconds, run_measured
 from bench.harness import (
     REPO_ROOT,
     SandboxControl,
@@ -81,8 +82,10 @@ class PhaseResult:
     admin: dict[str, int] = field(default_factory=dict)
     issuer: dict[str, int] = field(default_factory=dict)
     root_gets: int = 0
+    cpu: dict[str, float] = field(default_factory=dict)
     baseline_seconds: float | None = None
     baseline_objects: int | None = None
+    baseline_cpu: dict[str, float] = field(default_factory=dict)
     checks: dict[str, bool] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -112,10 +115,22 @@ class PhaseResult:
         return data
 
 
-def _timed(cli: Any, project: Path, *args: str) -> float:
-    start = time.perf_counter()
-    cli.run(*args, cwd=project, timeout=3600)
-    return time.perf_counter() - start
+def _timed(
+    cli: Any, project: Path, *args: str, sandbox_pid: int | None = None
+) -> tuple[float, dict[str, float]]:
+    """Wall seconds and CPU seconds per process kind (engine, program, provider, sandbox)."""
+    before = cpu_seconds(sandbox_pid) if sandbox_pid else None
+    argv = [str(cli.bin_dir / "pulumi"), "--non-interactive", *args]
+    wall, cpu, proc = run_measured(argv, cwd=project, env=cli.env)
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"pulumi {' '.join(args)} exited {proc.returncode}\n{proc.stdout[-8000:]}\n"
+            f"{proc.stderr[-4000:]}"
+        )
+    after = cpu_seconds(sandbox_pid) if sandbox_pid else None
+    if before is not None and after is not None:
+        cpu["sandbox"] = round(after - before, 2)
+    return wall, cpu
 
 
 def _state(cli: Any, project: Path) -> dict[str, Any]:
@@ -142,7 +157,7 @@ def run_real(n: int, work: Path) -> tuple[list[PhaseResult], dict[str, Any]]:
 
         def phase(name: str, *args: str) -> tuple[PhaseResult, Window]:
             mark = control.mark()
-            seconds = _timed(cli, project, *args)
+            seconds, cpu = _timed(cli, project, *args, sandbox_pid=sandbox.pid)
             window = control.since(mark)
             result = PhaseResult(
                 phase=name,
@@ -151,6 +166,7 @@ def run_real(n: int, work: Path) -> tuple[list[PhaseResult], dict[str, Any]]:
                 admin=window.counts("admin"),
                 issuer=window.counts("issuer"),
                 root_gets=window.root_gets(),
+                cpu=cpu,
             )
             results.append(result)
             return result, window
@@ -223,24 +239,28 @@ def run_real(n: int, work: Path) -> tuple[list[PhaseResult], dict[str, Any]]:
     return results, shape
 
 
-def run_baseline(shape: dict[str, Any], work: Path) -> dict[str, tuple[float, int]]:
+def run_baseline(
+    shape: dict[str, Any], work: Path
+) -> dict[str, tuple[float, int, dict[str, float]]]:
     """The same phases on no-op dynamic resources: engine cost only."""
     n, per_app, fixed = shape["apps"], shape["per_app"], shape["fixed"]
     cli = _cli(work, f"baseline-{n}")
     project = write_baseline_project(work / f"baseline-{n}")
     cli.stack_init(project, STACK)
     write_baseline_config(project, STACK, apps=n, per_app=per_app, fixed=fixed)
-    out: dict[str, tuple[float, int]] = {}
     resources = n * per_app + fixed
-    out["create"] = (_timed(cli, project, "up", "--yes", "--skip-preview"), resources)
-    out["no-change"] = (_timed(cli, project, "up", "--yes", "--skip-preview"), resources)
-    out["refresh"] = (_timed(cli, project, "refresh", "--yes", "--skip-preview"), resources)
+    out: dict[str, tuple[float, int, dict[str, float]]] = {}
+
+    def phase(name: str, objects: int, *args: str) -> None:
+        seconds, cpu = _timed(cli, project, *args)
+        out[name] = (seconds, objects, cpu)
+
+    phase("create", resources, "up", "--yes", "--skip-preview")
+    phase("no-change", resources, "up", "--yes", "--skip-preview")
+    phase("refresh", resources, "refresh", "--yes", "--skip-preview")
     write_baseline_config(project, STACK, apps=n + 1, per_app=per_app, fixed=fixed)
-    out["add-one"] = (_timed(cli, project, "up", "--yes", "--skip-preview"), per_app)
-    out["destroy"] = (
-        _timed(cli, project, "destroy", "--yes", "--skip-preview"),
-        resources + per_app,
-    )
+    phase("add-one", per_app, "up", "--yes", "--skip-preview")
+    phase("destroy", resources + per_app, "destroy", "--yes", "--skip-preview")
     return out
 
 
@@ -271,6 +291,26 @@ def render_table(runs: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+CPU_KINDS = ("engine", "program", "provider", "sandbox")
+
+
+def render_cpu_table(runs: list[dict[str, Any]]) -> str:
+    """CPU seconds per process kind, ours and the baseline's (engine/program/provider[/sandbox])."""
+    header = (
+        f"{'N':>4} {'phase':<10} "
+        + " ".join(f"{k:>9}" for k in CPU_KINDS)
+        + "  |  baseline "
+        + " ".join(f"{k:>9}" for k in CPU_KINDS[:3])
+    )
+    lines = ["CPU seconds per process", header, "-" * len(header)]
+    for run in runs:
+        for p in run["phases"]:
+            ours = " ".join(f"{_fmt(p['cpu'].get(k), 2):>9}" for k in CPU_KINDS)
+            base = " ".join(f"{_fmt(p['baseline_cpu'].get(k), 2):>9}" for k in CPU_KINDS[:3])
+            lines.append(f"{run['apps']:>4} {p['phase']:<10} {ours}  |  {'':8} {base}")
+    return "\n".join(lines)
+
+
 def run(sizes: list[int], out: Path) -> dict[str, Any]:
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="kop-bench-") as tmp:
@@ -281,8 +321,8 @@ def run(sizes: list[int], out: Path) -> dict[str, Any]:
             print(f"bench: N={n} baseline ({shape}) ...", file=sys.stderr, flush=True)
             baseline = run_baseline(shape, work)
             for p in phases:
-                p.baseline_seconds, p.baseline_objects = baseline[p.phase]
-                p.baseline_seconds = round(p.baseline_seconds, 3)
+                seconds, p.baseline_objects, p.baseline_cpu = baseline[p.phase]
+                p.baseline_seconds = round(seconds, 3)
             create = next(p for p in phases if p.phase == "create")
             if n >= 200 and create.ratio is not None:
                 create.checks[f"time/object within {TIME_RATIO_TARGET}x baseline"] = (
@@ -290,6 +330,7 @@ def run(sizes: list[int], out: Path) -> dict[str, Any]:
                 )
             runs.append({"apps": n, "shape": shape, "phases": [p.to_json() for p in phases]})
             print(render_table(runs[-1:]), file=sys.stderr, flush=True)
+            print(render_cpu_table(runs[-1:]), file=sys.stderr, flush=True)
     report = {
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "host": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -313,6 +354,8 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or RESULTS / ("scale-quick.json" if args.quick else "scale.json")
     report = run(sizes, out)
     print(render_table(report["runs"]))
+    print()
+    print(render_cpu_table(report["runs"]))
     print(f"\nresults: {out}")
     failed = [
         (run["apps"], p["phase"], name)
