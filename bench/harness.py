@@ -32,8 +32,6 @@ VENV = REPO_ROOT / ".venv"
 PROJECT = "kong-okta-portal"
 PORT_FLAGS = ("--proxy-port", "--issuer-port", "--upstream-port")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Kong kinds the stack creates, as listed by the Admin API.
-KONG_KINDS = ("services", "routes", "plugins", "developers", "applications", "instances")
 
 
 def sandbox_port_args() -> list[str]:

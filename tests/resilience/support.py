@@ -153,6 +153,18 @@ def descendants(pid: int) -> list[int]:
     return out
 
 
+def _kill_tree(proc: subprocess.Popen[str]) -> None:
+    """SIGKILL a process we started and every descendant of it (by PID)."""
+    family = descendants(proc.pid)
+    proc.kill()
+    proc.wait(10)
+    for pid in family:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def kill_when(
     proc: subprocess.Popen[str],
     ready: Callable[[], bool],
@@ -172,6 +184,7 @@ def kill_when(
         if proc.poll() is not None:
             return False
         if time.monotonic() > deadline:
+            _kill_tree(proc)
             raise AssertionError("the condition to interrupt `pulumi up` never held")
         time.sleep(0.05)  # polling the sandbox's request log
     family = descendants(proc.pid)
