@@ -57,6 +57,39 @@ def python_for(info: language_pb2.ProgramInfo | None, fallback_root: str = "") -
     return os.environ.get("PULUMI_PYTHON_CMD") or "python3"
 
 
+class Children:
+    """The processes this host started, so none outlives it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._procs: set[subprocess.Popen[bytes]] = set()
+
+    def start(self, args: list[str], **kwargs: object) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(args, **kwargs)  # type: ignore[call-overload]
+        with self._lock:
+            self._procs.add(proc)
+        return proc
+
+    def finished(self, proc: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._procs.discard(proc)
+
+    def terminate_all(self) -> None:
+        with self._lock:
+            procs = list(self._procs)
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+CHILDREN = Children()
+
+
 class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
     def __init__(self, engine_address: str) -> None:
         self.engine_address = engine_address
@@ -117,9 +150,13 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         env["PULUMI_CONFIG"] = json.dumps(dict(request.config))
         env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(request.configSecretKeys))
         try:
-            code = subprocess.run(args, env=env, cwd=request.pwd or None, check=False).returncode
+            proc = CHILDREN.start(args, env=env, cwd=request.pwd or None)
         except OSError as exc:
             return language_pb2.RunResponse(error=f"could not run the Python program: {exc}")
+        try:
+            code = proc.wait()
+        finally:
+            CHILDREN.finished(proc)
         if code == 0:
             return language_pb2.RunResponse()
         if code == BAIL_EXIT_CODE:
@@ -138,7 +175,7 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         for entry in request.env:
             key, _, value = entry.partition("=")
             env[key] = value
-        proc = subprocess.Popen(
+        proc = CHILDREN.start(
             args,
             cwd=plugin_dir,
             env=env,
@@ -170,7 +207,9 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
                 yield language_pb2.RunPluginResponse(stdout=data)
             else:
                 yield language_pb2.RunPluginResponse(stderr=data)
-        yield language_pb2.RunPluginResponse(exitcode=proc.wait())
+        code = proc.wait()
+        CHILDREN.finished(proc)
+        yield language_pb2.RunPluginResponse(exitcode=code)
 
 
 def main(argv: list[str]) -> None:
@@ -197,12 +236,23 @@ def main(argv: list[str]) -> None:
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     # The engine stops its plugins with SIGINT/SIGTERM: a quiet, clean exit, not a traceback.
+    # If the engine itself dies (SIGKILL), this host is re-parented: then it stops too, with the
+    # program or policy pack it was running, instead of lingering.
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())
+    parent = os.getppid()
+
+    def watch_parent() -> None:
+        while not stopped.wait(0.5):
+            if os.getppid() != parent:
+                stopped.set()
+
+    threading.Thread(target=watch_parent, daemon=True).start()
     sys.stdout.write(f"{port}\n")
     sys.stdout.flush()
     stopped.wait()
+    CHILDREN.terminate_all()
     server.stop(grace=1).wait()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import textwrap
+import time
 from pathlib import Path
 
 from tests.support.pulumi import VENV, PulumiCLI, write_project
@@ -129,3 +130,54 @@ def test_cli_script_reuses_its_cache(pulumi_bin_dir: Path) -> None:
         [str(pulumi_bin_dir / "pulumi"), "version"], capture_output=True, text=True, check=True
     )
     assert version.stdout.strip().startswith("v3.27"), version.stdout
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+
+
+def _wait_until(condition, timeout: float = 20.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+def test_language_host_and_program_end_with_a_killed_cli(
+    pulumi_cli: PulumiCLI, tmp_path: Path
+) -> None:
+    """A SIGKILLed `pulumi up` leaves neither the language host nor the program running."""
+    marker = tmp_path / "program.pid"
+    program = textwrap.dedent(
+        f"""
+        import os, time
+        from pathlib import Path
+        Path({str(marker)!r}).write_text(str(os.getpid()))
+        time.sleep(120)
+        """
+    )
+    project = write_project(tmp_path / "project", program, name="killed")
+    pulumi_cli.stack_init(project, "dev")
+    cli = subprocess.Popen(
+        [str(pulumi_cli.bin_dir / "pulumi"), "up", "--yes", "--skip-preview"],
+        cwd=project,
+        env=pulumi_cli.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert _wait_until(lambda: marker.exists() and marker.read_text() != ""), "no program"
+        program_pid = int(marker.read_text())
+        host_pid = int(Path(f"/proc/{program_pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        assert _alive(host_pid) and _alive(program_pid)
+    finally:
+        cli.kill()
+        cli.wait()
+    assert _wait_until(lambda: not _alive(host_pid)), "the language host outlived the CLI"
+    assert _wait_until(lambda: not _alive(program_pid)), "the program outlived the CLI"
