@@ -37,6 +37,8 @@ from tenacity import (
     wait_exponential,
 )
 
+from providers.tls import ssl_context
+
 INPUT_KEYS = (
     "issuer",
     "client_name",
@@ -124,7 +126,11 @@ class ClientRegistrationProvider(ResourceProvider):
                 },
             )
         headers = {"Authorization": f"SSWS {self._token}", "Accept": "application/json"}
-        return httpx.Client(headers=headers, timeout=self._timeout, verify=self._verify)
+        if isinstance(self._verify, str):
+            verify = ssl_context(True, self._verify)
+        else:
+            verify = ssl_context(self._verify)
+        return httpx.Client(headers=headers, timeout=self._timeout, verify=verify)
 
     @retry(
         retry=retry_if_exception(lambda e: isinstance(e, _Transient | httpx.ConnectError)),

@@ -22,6 +22,8 @@ from urllib.parse import quote, urlsplit
 import httpx
 import tenacity
 
+from providers.tls import ssl_context
+
 log = logging.getLogger(__name__)
 
 CONFIG_NAMESPACE = "kong-okta-portal"
@@ -320,13 +322,11 @@ class KongAdminClient:
         headers = {"Accept": "application/json", "User-Agent": "kong-okta-portal-provider"}
         if settings.token:
             headers[TOKEN_HEADER] = settings.token
-        verify: Any = settings.tls_verify
-        if settings.tls_verify and settings.ca_bundle:
-            verify = settings.ca_bundle
         self._http = httpx.Client(
             base_url=settings.admin_url,
             headers=headers,
-            verify=verify,
+            # shared per process: a new context per client would load the CA bundle each time
+            verify=ssl_context(settings.tls_verify, settings.ca_bundle),
             timeout=httpx.Timeout(
                 settings.timeout_seconds, connect=min(10.0, settings.timeout_seconds)
             ),

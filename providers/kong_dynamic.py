@@ -61,6 +61,10 @@ SET_FIELDS = frozenset({"tags", "protocols", "methods", "hosts"})
 # Outputs the provider computes; never compared as user input.
 LIVE_FIELDS = ("kong_id", "created_at", "updated_at")
 PRIMARY_KEY_VIOLATION = 3
+# Input carrying the resource's identity (project, stack, URN parts); never diffed or sent.
+ID_SEED = "id_seed"
+# uuid5 namespace of the client-chosen Kong ids this package derives.
+ID_NAMESPACE = uuid.UUID("5b0f6a52-3c1e-4a8e-9d57-2f0c1f7a4e61")
 DEFAULT_PORTS = {"http": 80, "https": 443, "grpc": 80, "grpcs": 443}
 
 PORTAL_REMOVED = (
@@ -213,6 +217,24 @@ def _ref_id(value: Any) -> Any:
     return value
 
 
+def id_seed(
+    resource_type: type[Resource], resource_name: str, opts: pulumi.ResourceOptions | None
+) -> Any:
+    """The identity a resource's Kong id is derived from: stack, project, parent, type, name.
+
+    A URN is unique within a stack, so is this; it is the same in every run of the program,
+    so a create repeated after a killed `pulumi up` picks the id its first attempt wrote.
+    """
+    type_token = f"pulumi-python:{resource_type._resource_type_name}"
+    parent = opts.parent if opts is not None else None
+    if parent is not None:
+        return pulumi.Output.from_input(parent.urn).apply(
+            lambda urn: str(uuid.uuid5(ID_NAMESPACE, f"{urn}|{type_token}::{resource_name}"))
+        )
+    ident = f"{pulumi.get_stack()}::{pulumi.get_project()}::{type_token}::{resource_name}"
+    return str(uuid.uuid5(ID_NAMESPACE, ident))
+
+
 # -- providers ------------------------------------------------------------------------------
 
 
@@ -303,6 +325,26 @@ class KongProvider(ResourceProvider):
         outs["adopt"] = bool(adopt)
         return outs
 
+    def _new_id(self, inputs: Mapping[str, Any]) -> str:
+        """The client-chosen id of a new object: derived from the resource's identity and the
+        values that force a replacement, so a replacement (even create-before-delete) gets a
+        new id while a create repeated after a lost response or a killed run gets the same one.
+        Without a seed (a caller outside a Pulumi program) it is random."""
+        seed = inputs.get(ID_SEED)
+        if not isinstance(seed, str) or not seed:
+            return str(uuid.uuid4())
+        replaced_by = json.dumps(
+            {k: inputs.get(k) for k in self.replace_on}, sort_keys=True, default=str
+        )
+        return str(uuid.uuid5(ID_NAMESPACE, f"{self.kind}|{seed}|{replaced_by}"))
+
+    def _matches(self, live: Mapping[str, Any], inputs: Mapping[str, Any]) -> bool:
+        """Whether Kong's object already holds every field the user set."""
+        return all(
+            _normalise(key, self._live_value(key, live, value)) == _normalise(key, value)
+            for key, value in self._user(inputs).items()
+        )
+
     # -- Kong specifics (subclasses) ---------------------------------------------------
 
     def _create(self, client: KongAdminClient, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -324,7 +366,9 @@ class KongProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = self._user(props)
         with self._client() as client:
-            live = self._create(client, {**inputs, "adopt": bool(props.get("adopt"))})
+            live = self._create(
+                client, {**inputs, "adopt": bool(props.get("adopt")), ID_SEED: props.get(ID_SEED)}
+            )
         return CreateResult(live["id"], self._outs(inputs, live, bool(props.get("adopt"))))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -427,7 +471,9 @@ class _PutByIdProvider(KongProvider):
 
     def _create(self, client: KongAdminClient, inputs: dict[str, Any]) -> dict[str, Any]:
         body = self._kong_body(client, inputs)
-        new_id = str(uuid.uuid4())
+        # PUT upserts: an object left by an earlier attempt at this create (lost response,
+        # killed run) has this id and is simply written again.
+        new_id = self._new_id(inputs)
         response = client.request(
             "PUT", client.path(self.collection, new_id), json_body=body, allow=(409,)
         )
@@ -627,7 +673,7 @@ class DeveloperProvider(KongProvider):
 
     def _create(self, client: KongAdminClient, inputs: dict[str, Any]) -> dict[str, Any]:
         self._require_portal(client)
-        new_id = str(uuid.uuid4())
+        new_id = self._new_id(inputs)
         body = {"id": new_id, **self._body(inputs)}
         try:
             response = self._post(client, client.path("developers"), body)
@@ -636,15 +682,22 @@ class DeveloperProvider(KongProvider):
                 raise self._portal_off_error(client, exc) from None
             raise
         if _pk_clash(response):
-            return client.request("GET", client.path("developers", new_id)).json()
+            own = client.request("GET", client.path("developers", new_id)).json()
+            return self._take_over(client, own, inputs)
         if response.status_code != 409:
             return response.json()
         existing = client.get_json(client.path("developers", inputs["email"]), allow_missing=True)
         if existing is not None and (existing.get("id") == new_id or client.ambiguous_retry):
-            return existing  # our own earlier attempt, whose response was lost
+            # our own earlier attempt, whose response was lost (in this run or a killed one)
+            return self._take_over(client, existing, inputs)
         if existing is None or not inputs.get("adopt"):
             raise self._exists_error(client, repr(inputs["email"]), existing and existing.get("id"))
         return self._patch(client, existing["id"], {}, inputs)
+
+    def _take_over(self, client: KongAdminClient, own: dict, inputs: Mapping[str, Any]) -> dict:
+        if self._matches(own, inputs):
+            return own
+        return self._patch(client, own["id"], {}, inputs)
 
     def _patch(
         self, client: KongAdminClient, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]
@@ -694,7 +747,7 @@ class ApplicationProvider(KongProvider):
 
     def _create(self, client: KongAdminClient, inputs: dict[str, Any]) -> dict[str, Any]:
         self._require_external_oauth2(client)
-        new_id = str(uuid.uuid4())
+        new_id = self._new_id(inputs)
         body = {"id": new_id, **self._body(inputs, skip=("developer_id",))}
         path = client.path("developers", inputs["developer_id"], "applications")
         try:
@@ -704,15 +757,20 @@ class ApplicationProvider(KongProvider):
                 raise self._portal_off_error(client, exc) from None
             raise
         if _pk_clash(response):
-            return client.request("GET", client.path("applications", new_id)).json()
+            own = client.request("GET", client.path("applications", new_id)).json()
+            return self._take_over(client, own, inputs)
         if response.status_code != 409:
             return response.json()
         existing = self._find(client, inputs["custom_id"])
         if existing is None:
-            raise KongAdminError.from_response(response)
+            own = client.get_json(client.path("applications", new_id), allow_missing=True)
+            if own is None:
+                raise KongAdminError.from_response(response)
+            # ours from a killed run, with another custom_id (the client was registered anew)
+            existing = own
         same_developer = _ref_id(existing.get("developer")) == inputs["developer_id"]
         if same_developer and (existing.get("id") == new_id or client.ambiguous_retry):
-            return existing
+            return self._take_over(client, existing, inputs)
         if not inputs.get("adopt"):
             raise self._exists_error(
                 client, f"with custom_id {inputs['custom_id']!r}", existing.get("id")
@@ -724,6 +782,11 @@ class ApplicationProvider(KongProvider):
                 f"{inputs['developer_id']}: adopt cannot move it; delete it or use its developer"
             )
         return self._patch(client, existing["id"], {}, inputs)
+
+    def _take_over(self, client: KongAdminClient, own: dict, inputs: Mapping[str, Any]) -> dict:
+        if self._matches(own, inputs):
+            return own
+        return self._patch(client, own["id"], {}, inputs)
 
     def _patch(
         self, client: KongAdminClient, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any]
@@ -772,7 +835,7 @@ class ApplicationInstanceProvider(KongProvider):
     def _create(self, client: KongAdminClient, inputs: dict[str, Any]) -> dict[str, Any]:
         self._require_portal(client)
         app_id, service_id = inputs["application_id"], inputs["service_id"]
-        new_id = str(uuid.uuid4())
+        new_id = self._new_id(inputs)
         body = {"id": new_id, **self._body(inputs, skip=("application_id", "suspended"))}
         try:
             response = self._post(client, self._collection(client, app_id), body)
@@ -788,8 +851,9 @@ class ApplicationInstanceProvider(KongProvider):
                 raise self._portal_off_error(client, exc) from None
             raise
         if _pk_clash(response):
-            response = client.request("GET", self._collection(client, app_id, new_id))
-        elif response.status_code == 409:
+            own = client.request("GET", self._collection(client, app_id, new_id)).json()
+            return own if self._matches(own, inputs) else self._patch(client, own["id"], inputs)
+        if response.status_code == 409:
             existing = None
             for row in client.paginate(self._collection(client, app_id)):
                 if _ref_id(row.get("service")) == service_id:
@@ -804,7 +868,7 @@ class ApplicationInstanceProvider(KongProvider):
                     f"for application {app_id} and service {service_id}",
                     existing.get("id"),
                 )
-            if ours and inputs.get("suspended") is None:
+            if ours and self._matches(existing, inputs):
                 return existing
             return self._patch(client, existing["id"], inputs)
         live = response.json()
@@ -880,6 +944,7 @@ class Service(Resource, module="kong", name="Service"):
             "enabled": enabled,
             "tags": tags,
             "adopt": adopt,
+            ID_SEED: id_seed(type(self), resource_name, opts),
             **_LIVE,
         }
         super().__init__(ServiceProvider(), resource_name, props, opts)
@@ -921,6 +986,7 @@ class Route(Resource, module="kong", name="Route"):
             "preserve_host": preserve_host,
             "tags": tags,
             "adopt": adopt,
+            ID_SEED: id_seed(type(self), resource_name, opts),
             **_LIVE,
         }
         super().__init__(RouteProvider(), resource_name, props, opts)
@@ -960,6 +1026,7 @@ class Plugin(Resource, module="kong", name="Plugin"):
             "protocols": protocols,
             "tags": tags,
             "adopt": adopt,
+            ID_SEED: id_seed(type(self), resource_name, opts),
             **_LIVE,
         }
         super().__init__(PluginProvider(), resource_name, props, opts)
@@ -993,6 +1060,7 @@ class Developer(Resource, module="kong", name="Developer"):
             "password": pulumi.Output.secret(password) if password is not None else None,
             "status": status,
             "adopt": adopt,
+            ID_SEED: id_seed(type(self), resource_name, opts),
             "consumer_id": None,
             **_LIVE,
         }
@@ -1030,6 +1098,7 @@ class Application(Resource, module="kong", name="Application"):
             "description": description,
             "redirect_uri": redirect_uri,
             "adopt": adopt,
+            ID_SEED: id_seed(type(self), resource_name, opts),
             "consumer_id": None,
             **_LIVE,
         }
@@ -1063,6 +1132,7 @@ class ApplicationInstance(Resource, module="kong", name="ApplicationInstance"):
             "status": status,
             "suspended": suspended,
             "adopt": adopt,
+            ID_SEED: id_seed(type(self), resource_name, opts),
             "composite_id": None,
             **_LIVE,
         }
