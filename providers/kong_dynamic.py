@@ -219,19 +219,19 @@ def _ref_id(value: Any) -> Any:
 
 def id_seed(
     resource_type: type[Resource], resource_name: str, opts: pulumi.ResourceOptions | None
-) -> Any:
+) -> str:
     """The identity a resource's Kong id is derived from: stack, project, parent, type, name.
 
-    A URN is unique within a stack, so is this; it is the same in every run of the program,
-    so a create repeated after a killed `pulumi up` picks the id its first attempt wrote.
+    Like the URN it is unique within a stack, and the same in every run of the program, so a
+    create repeated after a killed `pulumi up` picks the id its first attempt wrote. (Plain
+    text, not the parent's URN Output: a child depending on its parent is a cycle.)
     """
-    type_token = f"pulumi-python:{resource_type._resource_type_name}"
     parent = opts.parent if opts is not None else None
-    if parent is not None:
-        return pulumi.Output.from_input(parent.urn).apply(
-            lambda urn: str(uuid.uuid5(ID_NAMESPACE, f"{urn}|{type_token}::{resource_name}"))
-        )
-    ident = f"{pulumi.get_stack()}::{pulumi.get_project()}::{type_token}::{resource_name}"
+    scope = f"{parent.pulumi_resource_type}::{parent.pulumi_resource_name}$" if parent else ""
+    ident = (
+        f"{pulumi.get_stack()}::{pulumi.get_project()}::{scope}"
+        f"pulumi-python:{resource_type._resource_type_name}::{resource_name}"
+    )
     return str(uuid.uuid5(ID_NAMESPACE, ident))
 
 
