@@ -4,6 +4,12 @@ Each Kong kind is its own dynamic resource type (``pulumi-python:dynamic/kong:<K
 Connection settings reach the providers only through ``configure()`` (stack config
 ``kong-okta-portal:kong`` + secret ``kong-okta-portal:kongAdminToken``, or the environment),
 never through the pickled provider in state. ``check`` and ``diff`` never touch the network.
+
+Every object gets a client-chosen Kong id derived (uuid5) from the resource's identity in the
+stack (the ``id_seed`` input, which ``diff`` ignores) and the values that force a replacement.
+A create repeated after a lost response, in this process or after a killed ``pulumi up``,
+therefore finds the object its first attempt wrote and takes it over; an object with another
+id (made by hand or by another stack) is still refused unless ``adopt=True``.
 """
 
 from __future__ import annotations
@@ -233,6 +239,14 @@ def id_seed(
         f"pulumi-python:{resource_type._resource_type_name}::{resource_name}"
     )
     return str(uuid.uuid5(ID_NAMESPACE, ident))
+
+
+def _delete_first(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
+    """Replacements delete the old object first, also those the engine forces (`--replace`,
+    `replacement_trigger`, `replace_with`) without asking the provider: every Kong kind has a
+    unique natural key, so the new object could not exist beside the old one, and with an
+    unchanged key it gets the same derived id. An explicit option of the caller wins."""
+    return pulumi.ResourceOptions.merge(pulumi.ResourceOptions(delete_before_replace=True), opts)
 
 
 # -- providers ------------------------------------------------------------------------------
@@ -947,7 +961,7 @@ class Service(Resource, module="kong", name="Service"):
             ID_SEED: id_seed(type(self), resource_name, opts),
             **_LIVE,
         }
-        super().__init__(ServiceProvider(), resource_name, props, opts)
+        super().__init__(ServiceProvider(), resource_name, props, _delete_first(opts))
 
 
 class Route(Resource, module="kong", name="Route"):
@@ -989,7 +1003,7 @@ class Route(Resource, module="kong", name="Route"):
             ID_SEED: id_seed(type(self), resource_name, opts),
             **_LIVE,
         }
-        super().__init__(RouteProvider(), resource_name, props, opts)
+        super().__init__(RouteProvider(), resource_name, props, _delete_first(opts))
 
 
 class Plugin(Resource, module="kong", name="Plugin"):
@@ -1029,7 +1043,7 @@ class Plugin(Resource, module="kong", name="Plugin"):
             ID_SEED: id_seed(type(self), resource_name, opts),
             **_LIVE,
         }
-        super().__init__(PluginProvider(), resource_name, props, opts)
+        super().__init__(PluginProvider(), resource_name, props, _delete_first(opts))
 
 
 class Developer(Resource, module="kong", name="Developer"):
@@ -1067,7 +1081,7 @@ class Developer(Resource, module="kong", name="Developer"):
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=["password"])
         )
-        super().__init__(DeveloperProvider(), resource_name, props, opts)
+        super().__init__(DeveloperProvider(), resource_name, props, _delete_first(opts))
 
 
 class Application(Resource, module="kong", name="Application"):
@@ -1102,7 +1116,7 @@ class Application(Resource, module="kong", name="Application"):
             "consumer_id": None,
             **_LIVE,
         }
-        super().__init__(ApplicationProvider(), resource_name, props, opts)
+        super().__init__(ApplicationProvider(), resource_name, props, _delete_first(opts))
 
 
 class ApplicationInstance(Resource, module="kong", name="ApplicationInstance"):
@@ -1136,4 +1150,4 @@ class ApplicationInstance(Resource, module="kong", name="ApplicationInstance"):
             "composite_id": None,
             **_LIVE,
         }
-        super().__init__(ApplicationInstanceProvider(), resource_name, props, opts)
+        super().__init__(ApplicationInstanceProvider(), resource_name, props, _delete_first(opts))

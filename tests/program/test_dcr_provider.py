@@ -189,3 +189,19 @@ def test_lost_registration_response_leaves_exactly_one_client(issuer: str) -> No
     assert [c["client_id"] for c in after] == [created.id]
     assert token_for(issuer, created.id, created.outs["client_secret"]).status_code == 200
     p.delete(created.id, created.outs)
+
+
+def test_registrations_share_one_tls_context(issuer: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from providers import tls
+
+    built: list[tuple[bool, str | None]] = []
+    real_build = tls._build
+    monkeypatch.setattr(tls, "_build", lambda *key: built.append(key) or real_build(*key))
+    tls.clear_ssl_contexts()
+    p = provider()
+    created = [p.create(props(issuer, client_name=f"shared-tls-{i}")) for i in range(3)]
+    for c in created:
+        assert p.read(c.id, c.outs).id == c.id
+        p.delete(c.id, c.outs)
+    # 9 requests, one CA bundle load (a client per request used to load it every time)
+    assert built == [(True, None)]

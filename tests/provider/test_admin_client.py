@@ -156,3 +156,22 @@ def test_settings_from_config_and_env_fallbacks() -> None:
         KongAdminSettings.from_sources(
             {"kong-okta-portal:kong": '{"adminURL": "x"}'}.get, environ={}
         )
+
+
+def test_one_tls_context_per_setting_per_process(monkeypatch) -> None:
+    from providers import tls
+
+    built: list[tuple[bool, str | None]] = []
+    real_build = tls._build
+    monkeypatch.setattr(tls, "_build", lambda *key: built.append(key) or real_build(*key))
+    tls.clear_ssl_contexts()
+    settings = KongAdminSettings(admin_url="https://kong.example:8444", token=TOKEN)
+    clients = [KongAdminClient(settings) for _ in range(5)]
+    insecure = KongAdminSettings(admin_url="https://kong.example:8444", tls_verify=False)
+    clients += [KongAdminClient(insecure) for _ in range(3)]
+    for client in clients:
+        client.close()
+    # the CA bundle is loaded once, not once per client (~15 ms of CPU each)
+    assert built == [(True, None), (False, None)]
+    assert tls.ssl_context(True) is tls.ssl_context(True)
+    assert tls.ssl_context(False).verify_mode.name == "CERT_NONE"

@@ -12,6 +12,7 @@ import json
 import uuid
 from typing import Any
 
+import pulumi
 import pytest
 from pulumi.dynamic import CreateResult
 
@@ -161,3 +162,31 @@ def test_id_seed_never_shows_in_a_diff_and_replacements_get_new_ids() -> None:
     assert kd.ServiceProvider()._new_id({"name": "r", "id_seed": seed("route")}) != same
     # without a seed (no Pulumi program around) every call picks a new random id
     assert route._new_id({"name": "r"}) != route._new_id({"name": "r"})
+
+
+def _seeds_of_a_program_run(stack: str) -> dict[str, str]:
+    from tests.program import mocks
+
+    recorded = mocks.install()
+    pulumi.runtime.set_mocks(recorded, project=mocks.PROJECT, stack=stack, preview=False)
+
+    def program() -> None:
+        parent = pulumi.ComponentResource("kong-okta-portal:portal:PortalDeveloper", "ada")
+        child = pulumi.ResourceOptions(parent=parent)
+        kd.Service("orders", name="orders", url="http://127.0.0.1:9/orders")
+        kd.Developer("ada-developer", email="ada@example.com", opts=child)
+        kd.Developer("ada-developer", email="ada@example.com")
+
+    mocks.run(program)
+    return {
+        f"{r.typ.rsplit(':', 1)[1]}:{r.name}:{i}": r.inputs["id_seed"]
+        for i, r in enumerate(recorded.resources)
+        if r.typ.startswith("pulumi-python:dynamic/kong:")
+    }
+
+
+def test_program_gives_each_resource_a_stable_seed_of_its_own() -> None:
+    first, again, other_stack = (_seeds_of_a_program_run(s) for s in ("dev", "dev", "prod"))
+    assert first == again  # the same in every run of the program
+    assert len(set(first.values())) == 3  # one per resource, parent included in the identity
+    assert not set(first.values()) & set(other_stack.values())
