@@ -33,15 +33,6 @@ pytestmark = pytest.mark.engine
 APPS = 20
 PROJECT = "kong-okta-portal"
 
-# Known defect, reported to the lead: the Kong provider picks its client-chosen ids with
-# uuid.uuid4() on every create call (providers/kong_dynamic.py: _PutByIdProvider._create,
-# DeveloperProvider._create, ApplicationProvider._create, ApplicationInstanceProvider._create).
-# A lost response is recognised only inside the same process; after a killed run the new
-# process's create meets its own committed object (409 on name/email/custom_id) and refuses it
-# as "not created by this stack ... set adopt=True". Only that exact failure is an xfail; once
-# fixed, the test runs its full checks and passes.
-KILLED_RUN_DEFECT = "was not created by this stack"
-
 
 def _applications_written(control: SandboxControl) -> int:
     return sum(
@@ -100,13 +91,6 @@ def _recover(run: StackRun) -> list[str]:
     run.cli.run("refresh", "--clear-pending-creates", "--yes", "--skip-preview", cwd=run.project)
     assert not run.state()["deployment"].get("pending_operations")
     again = run.up(check=False)
-    if again.returncode != 0 and KILLED_RUN_DEFECT in again.stdout + again.stderr:
-        held = run.inventory()
-        pytest.xfail(
-            "known defect: the Kong provider refuses its own object committed by the killed run "
-            f"(uuid4 client-chosen ids); interrupted creates: {interrupted}; the sandbox holds "
-            f"{held.counts} (expected {run.expected()}), duplicates {held.duplicates}"
-        )
     assert again.returncode == 0, (
         f"`up` after a killed run failed; interrupted creates: {interrupted}\n"
         + again.stdout[-6000:]
