@@ -78,6 +78,11 @@ def registration_endpoint_for(issuer: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/oauth2/v1/clients"
 
 
+def registered_name(props: dict[str, Any]) -> str:
+    """The name the client is registered under: the app's name, qualified by project/stack."""
+    return f"{props['client_name']}{props.get('name_suffix') or ''}"
+
+
 def _normalise(props: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in INPUT_KEYS:
@@ -163,13 +168,38 @@ class ClientRegistrationProvider(ResourceProvider):
         body = {k: props[k] for k in INPUT_KEYS if k != "issuer" and props.get(k) is not None}
         if not body.get("redirect_uris"):
             body.pop("redirect_uris", None)
+        body["client_name"] = registered_name(props)
         return body
 
     def _outs(self, props: dict[str, Any], client: dict[str, Any], secret: str | None) -> dict:
         outs = {k: props.get(k) for k in INPUT_KEYS}
+        outs["name_suffix"] = props.get("name_suffix")
         outs["client_id"] = client["client_id"]
         outs["client_secret"] = secret
         return outs
+
+    def _listed(self, endpoint: str, name: str) -> list[dict[str, Any]] | None:
+        """Clients registered under exactly `name` (Okta lists with ?q=), or None if unknown."""
+        try:
+            resp = self._send("GET", endpoint, params={"q": name})
+        except (httpx.HTTPError, _Transient):
+            return None
+        data = self._json(resp)
+        if resp.status_code != 200 or not isinstance(data, list):
+            return None
+        return [c for c in data if isinstance(c, dict) and c.get("client_name") == name]
+
+    def _remove_unrecorded(self, endpoint: str, props: dict[str, Any]) -> None:
+        """Delete clients an interrupted run of this stack registered but never recorded.
+
+        Only for stack-qualified names: `create` runs when the stack holds no client for this
+        resource, so a client already registered under its name (project/stack included) is
+        one whose response was lost (a killed `pulumi up`); its secret was never seen.
+        """
+        if not props.get("name_suffix"):
+            return
+        for client in self._listed(endpoint, registered_name(props)) or []:
+            self._send("DELETE", f"{endpoint}/{client['client_id']}")
 
     def _orphan_of(self, endpoint: str, props: dict[str, Any], since: float) -> dict | None:
         """After a lost response: the client that request registered, if the server kept it.
@@ -177,19 +207,13 @@ class ClientRegistrationProvider(ResourceProvider):
         Matched on name and grant types, and issued no earlier than the request (so a client
         registered by someone else under the same name is never touched). Okta lists with ?q=.
         """
-        try:
-            resp = self._send("GET", endpoint, params={"q": props["client_name"]})
-        except (httpx.HTTPError, _Transient):
-            return None
-        data = self._json(resp)
-        if resp.status_code != 200 or not isinstance(data, list):
+        listed = self._listed(endpoint, registered_name(props))
+        if listed is None:
             return None
         matches = [
             c
-            for c in data
-            if isinstance(c, dict)
-            and c.get("client_name") == props["client_name"]
-            and sorted(c.get("grant_types") or []) == sorted(props.get("grant_types") or [])
+            for c in listed
+            if sorted(c.get("grant_types") or []) == sorted(props.get("grant_types") or [])
             and float(c.get("client_id_issued_at") or 0) >= since - ISSUED_AT_SKEW
         ]
         return matches[0] if len(matches) == 1 else None
@@ -198,6 +222,7 @@ class ClientRegistrationProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         endpoint = self._endpoint_for(props["issuer"])
         body = self._metadata(props)
+        self._remove_unrecorded(endpoint, props)
         since = time.time()
         try:
             resp = self._send("POST", endpoint, body)
@@ -242,12 +267,17 @@ class ClientRegistrationProvider(ResourceProvider):
         for key in INPUT_KEYS:
             if key != "issuer" and key in data:
                 live[key] = data[key]
+        suffix = props.get("name_suffix") or ""
+        if suffix and str(live.get("client_name", "")).endswith(suffix):
+            live["client_name"] = live["client_name"][: -len(suffix)]
         if not data.get("redirect_uris") and not props.get("redirect_uris"):
             live["redirect_uris"] = props.get("redirect_uris")
         outs = self._outs(
             live, {"client_id": id_}, data.get("client_secret") or props.get("client_secret")
         )
         inputs = {k: outs[k] for k in INPUT_KEYS}
+        if outs.get("name_suffix"):
+            inputs["name_suffix"] = outs["name_suffix"]
         return ReadResult(id_, outs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -297,6 +327,9 @@ class ClientRegistration(Resource, module="identity", name="ClientRegistration")
             "redirect_uris": list(redirect_uris or []),
             "token_endpoint_auth_method": token_endpoint_auth_method,
             "application_type": application_type,
+            # the registered name carries project/stack, so the clients of a run that was
+            # killed before recording them can be told apart from anyone else's and removed
+            "name_suffix": f" ({pulumi.get_project()}/{pulumi.get_stack()})",
             "client_id": None,
             "client_secret": None,
         }

@@ -205,3 +205,35 @@ def test_registrations_share_one_tls_context(issuer: str, monkeypatch: pytest.Mo
         p.delete(c.id, c.outs)
     # 9 requests, one CA bundle load (a client per request used to load it every time)
     assert built == [(True, None)]
+
+
+SUFFIX = " (kong-okta-portal/test)"
+
+
+def _named(issuer: str, name: str) -> list[dict]:
+    endpoint = issuer.split("/oauth2/")[0] + "/oauth2/v1/clients"
+    listed = httpx.get(endpoint, params={"q": name}, headers={"Authorization": f"SSWS {TOKEN}"})
+    return [c for c in listed.json() if c["client_name"] == name]
+
+
+def test_a_killed_runs_unrecorded_client_is_replaced_not_duplicated(issuer: str) -> None:
+    """The client a killed `up` registered (its response never recorded) is removed by the
+    next run's create of the same resource, so one client remains; another stack's client
+    with the same app name is left alone."""
+    other_stack = provider().create(props(issuer, client_name="zoe", name_suffix=" (other/prod)"))
+    killed_run = provider().create(props(issuer, client_name="zoe", name_suffix=SUFFIX))
+    # the next run: a new provider process, nothing in state for this resource
+    recovered = provider().create(props(issuer, client_name="zoe", name_suffix=SUFFIX))
+    assert [c["client_id"] for c in _named(issuer, "zoe" + SUFFIX)] == [recovered.id]
+    assert recovered.id != killed_run.id
+    assert [c["client_id"] for c in _named(issuer, "zoe (other/prod)")] == [other_stack.id]
+    assert recovered.outs["client_name"] == "zoe"
+    read = provider().read(recovered.id, recovered.outs)
+    assert read.outs["client_name"] == "zoe"  # the suffix is ours, not drift
+    assert (
+        not provider()
+        .diff(recovered.id, read.outs, props(issuer, client_name="zoe", name_suffix=SUFFIX))
+        .changes
+    )
+    for created in (other_stack, recovered):
+        provider().delete(created.id, created.outs)

@@ -130,10 +130,11 @@ def test_local_stack_lifecycle(pulumi_cli: PulumiCLI, sandbox: Any, tmp_path: Pa
         "applications": 3,
         "application_instances": 4,
     }
+    # registered under the app's name qualified by project/stack
     assert sorted(c["client_name"] for c in inv.clients()) == [
-        "ada-batch",
-        "grace-reports",
-        "grace-sync",
+        "ada-batch (kong-okta-portal/local)",
+        "grace-reports (kong-okta-portal/local)",
+        "grace-sync (kong-okta-portal/local)",
     ]
     outputs = pulumi_cli.outputs(project)
     assert outputs["clientSecrets"] == "[secret]"
@@ -210,13 +211,13 @@ def test_local_stack_lifecycle(pulumi_cli: PulumiCLI, sandbox: Any, tmp_path: Pa
         "applications": counts_before["applications"] + 1,
         "application_instances": counts_before["application_instances"] + 1,
     }
-    assert "ada-audit" in {c["client_name"] for c in inv.clients()}
+    assert "ada-audit (kong-okta-portal/local)" in {c["client_name"] for c in inv.clients()}
 
     write_stack_config(project, cfg)
     pulumi_cli.run("up", "--yes", "--skip-preview", cwd=project, env=env)
     assert resource_urns(pulumi_cli, project) == urns_before
     assert inv.kong() == counts_before
-    assert "ada-audit" not in {c["client_name"] for c in inv.clients()}
+    assert "ada-audit (kong-okta-portal/local)" not in {c["client_name"] for c in inv.clients()}
 
     # 6. destroy leaves the sandbox empty
     start = inv.request_total()
