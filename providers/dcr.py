@@ -96,6 +96,9 @@ def _normalise(props: dict[str, Any]) -> dict[str, Any]:
 class ClientRegistrationProvider(ResourceProvider):
     """Provider for `pulumi-python:dynamic/identity:ClientRegistration`."""
 
+    # settings come from configure(), so the pickle holds nothing secret (see KongProvider)
+    serialize_as_secret_always = False
+
     _endpoint: str | None = None
     _token: str | None = None
     _verify: bool | str = True
