@@ -1,0 +1,94 @@
+"""The resources a stack policy sees, indexed by type, with references between them resolved."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_policy import StackValidationArgs
+
+# The engine runs the pack with its own directory on sys.path (`import rules`); the tests
+# import it as the `policies` namespace package.
+if __package__:
+    from .values import (
+        KONG_PLUGIN,
+        KONG_ROUTE,
+        KONG_SERVICE,
+        OKTA_AUTH_TYPES,
+        plain,
+    )
+else:
+    from values import (
+        KONG_PLUGIN,
+        KONG_ROUTE,
+        KONG_SERVICE,
+        OKTA_AUTH_TYPES,
+        plain,
+    )
+
+
+@dataclass
+class Res:
+    """One resource of the stack, with plain props and its per-property dependencies (URNs)."""
+
+    type: str
+    urn: str
+    name: str
+    props: dict[str, Any]
+    deps: dict[str, list[str]] = field(default_factory=dict)
+
+
+class Stack:
+    """The resources a stack policy sees, indexed by type, with references resolved."""
+
+    def __init__(self, resources: Iterable[Any]) -> None:
+        self.resources: list[Res] = []
+        for r in resources:
+            deps = {
+                key: [d.urn for d in (value or [])]
+                for key, value in (getattr(r, "property_dependencies", None) or {}).items()
+            }
+            self.resources.append(Res(r.resource_type, r.urn, r.name, plain(r.props), deps))
+        self.by_urn = {r.urn: r for r in self.resources}
+
+    def of(self, *types: str) -> list[Res]:
+        return [r for r in self.resources if r.type in types]
+
+    def plugins(self, name: str) -> list[Res]:
+        return [r for r in self.of(KONG_PLUGIN) if r.props.get("name") == name]
+
+    def ref(self, res: Res, key: str, target_type: str) -> str | None:
+        """A stable key for the resource `res.props[key]` points at, None when it can't be known.
+
+        At preview the referenced `kong_id` is unknown, but the property dependency names the
+        resource; after a deployment the id itself matches the target's `kong_id`.
+        """
+        for urn in res.deps.get(key, []):
+            dep = self.by_urn.get(urn)
+            if dep is not None and dep.type == target_type:
+                return urn
+        value = res.props.get(key)
+        if not isinstance(value, str):
+            return None
+        for target in self.of(target_type):
+            if target.props.get("kong_id") == value:
+                return target.urn
+        return f"id:{value}"
+
+    def service_of_plugin(self, plugin: Res) -> str | None:
+        """The service a plugin applies to (directly, or through its route); None if unknown."""
+        if plugin.props.get("service_id") is not None or plugin.deps.get("service_id"):
+            return self.ref(plugin, "service_id", KONG_SERVICE)
+        if plugin.props.get("route_id") is not None or plugin.deps.get("route_id"):
+            route_key = self.ref(plugin, "route_id", KONG_ROUTE)
+            route = self.by_urn.get(route_key or "")
+            return self.ref(route, "service_id", KONG_SERVICE) if route else None
+        return None
+
+    def manages_okta_auth_server(self) -> bool:
+        return bool(self.of(*OKTA_AUTH_TYPES))
+
+
+def stack_of(args: StackValidationArgs) -> Stack:
+    return Stack(args.resources)
