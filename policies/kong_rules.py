@@ -11,49 +11,25 @@ from typing import Any
 from pulumi_policy import ReportViolation, ResourceValidationArgs, StackValidationArgs
 from pulumi_policy.secret import Secret
 
-# The engine runs the pack with its own directory on sys.path (`import rules`); the tests
-# import it as the `policies` namespace package.
-if __package__:
-    from .stack_index import stack_of
-    from .values import (
-        APP_REG,
-        CLIENT_REGISTRATION,
-        KONG_SERVICE,
-        OIDC,
-        OKTA_SERVER,
-        UNKNOWN,
-        as_list,
-        consumer_claim_of,
-        find_key,
-        is_loopback_url,
-        known,
-        pack_config,
-        plain,
-        plugin_config,
-        plugin_props,
-        url_problem,
-    )
-else:
-    from stack_index import stack_of
-    from values import (
-        APP_REG,
-        CLIENT_REGISTRATION,
-        KONG_SERVICE,
-        OIDC,
-        OKTA_SERVER,
-        UNKNOWN,
-        as_list,
-        consumer_claim_of,
-        find_key,
-        is_loopback_url,
-        known,
-        pack_config,
-        plain,
-        plugin_config,
-        plugin_props,
-        url_problem,
-    )
-
+from policies.stack_index import stack_of
+from policies.values import (
+    APP_REG,
+    CLIENT_REGISTRATION,
+    KONG_SERVICE,
+    OIDC,
+    OKTA_SERVER,
+    UNKNOWN,
+    as_list,
+    consumer_claim_of,
+    find_key,
+    is_loopback_url,
+    known,
+    pack_config,
+    plain,
+    plugin_config,
+    plugin_props,
+    url_problem,
+)
 
 # --------------------------------------------------------------------------- 1. verify_parameters
 

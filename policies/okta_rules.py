@@ -7,49 +7,25 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, StackValidationArgs
 
-# The engine runs the pack with its own directory on sys.path (`import rules`); the tests
-# import it as the `policies` namespace package.
-if __package__:
-    from .stack_index import stack_of
-    from .values import (
-        CLIENT_ID_EXPRESSION,
-        DEFAULT_GRANTS,
-        IDENTITY_APP_TYPES,
-        OIDC,
-        OKTA_APP,
-        OKTA_CLAIM,
-        OKTA_POLICY_RULE,
-        OKTA_SCOPE,
-        RESERVED_SCOPES,
-        UNKNOWN,
-        as_list,
-        consumer_claim_of,
-        known,
-        pack_config,
-        plain,
-        prop,
-    )
-else:
-    from stack_index import stack_of
-    from values import (
-        CLIENT_ID_EXPRESSION,
-        DEFAULT_GRANTS,
-        IDENTITY_APP_TYPES,
-        OIDC,
-        OKTA_APP,
-        OKTA_CLAIM,
-        OKTA_POLICY_RULE,
-        OKTA_SCOPE,
-        RESERVED_SCOPES,
-        UNKNOWN,
-        as_list,
-        consumer_claim_of,
-        known,
-        pack_config,
-        plain,
-        prop,
-    )
-
+from policies.stack_index import stack_of
+from policies.values import (
+    CLIENT_ID_EXPRESSION,
+    DEFAULT_GRANTS,
+    IDENTITY_APP_TYPES,
+    OIDC,
+    OKTA_APP,
+    OKTA_CLAIM,
+    OKTA_POLICY_RULE,
+    OKTA_SCOPE,
+    RESERVED_SCOPES,
+    UNKNOWN,
+    as_list,
+    consumer_claim_of,
+    known,
+    pack_config,
+    plain,
+    prop,
+)
 
 # --------------------------------------------------------------------------- 5. Okta claim
 

@@ -8,41 +8,21 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, StackValidationArgs
 
-# The engine runs the pack with its own directory on sys.path (`import rules`); the tests
-# import it as the `policies` namespace package.
-if __package__:
-    from .stack_index import (
-        Res,
-        stack_of,
-    )
-    from .values import (
-        APP_REG,
-        IDENTITY_APP_TYPES,
-        KONG_APPLICATION,
-        KONG_APPLICATION_INSTANCE,
-        KONG_DEVELOPER,
-        KONG_SERVICE,
-        OIDC,
-        UNKNOWN,
-        prop,
-    )
-else:
-    from stack_index import (
-        Res,
-        stack_of,
-    )
-    from values import (
-        APP_REG,
-        IDENTITY_APP_TYPES,
-        KONG_APPLICATION,
-        KONG_APPLICATION_INSTANCE,
-        KONG_DEVELOPER,
-        KONG_SERVICE,
-        OIDC,
-        UNKNOWN,
-        prop,
-    )
-
+from policies.stack_index import (
+    Res,
+    stack_of,
+)
+from policies.values import (
+    APP_REG,
+    IDENTITY_APP_TYPES,
+    KONG_APPLICATION,
+    KONG_APPLICATION_INSTANCE,
+    KONG_DEVELOPER,
+    KONG_SERVICE,
+    OIDC,
+    UNKNOWN,
+    prop,
+)
 
 # --------------------------------------------------------------------------- 8. portal apps
 

@@ -15,96 +15,49 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-# The engine runs the pack with its own directory on sys.path (`import rules`); the tests
-# import it as the `policies` namespace package.
-if __package__:
-    from .kong_rules import (
-        remediate_oidc_verify_parameters,
-        validate_admin_url_https,
-        validate_app_registration_has_oidc,
-        validate_app_registration_scope,
-        validate_auto_approve_off,
-        validate_no_verify_credentials,
-        validate_oidc_consumer_by,
-        validate_oidc_consumer_claim,
-        validate_oidc_issuer_https,
-        validate_oidc_issuer_matches_identity,
-        validate_oidc_verify_parameters,
-        validate_upstream_https,
-    )
-    from .okta_rules import (
-        validate_no_implicit_grant,
-        validate_okta_claim,
-        validate_okta_claim_matches_consumer_claim,
-        validate_okta_flows_have_rules,
-        validate_okta_pkce,
-        validate_okta_service_app,
-    )
-    from .portal_rules import (
-        validate_app_custom_id_is_client_id,
-        validate_contract_service_plugins,
-        validate_custom_id_unique,
-    )
-    from .values import (
-        CLIENT_REGISTRATION,
-        KONG,
-        KONG_APPLICATION,
-        KONG_APPLICATION_INSTANCE,
-        KONG_DEVELOPER,
-        KONG_PLUGIN,
-        KONG_ROUTE,
-        KONG_SERVICE,
-        OKTA_APP,
-        OKTA_CLAIM,
-        OKTA_POLICY,
-        OKTA_POLICY_RULE,
-        OKTA_SCOPE,
-        OKTA_SERVER,
-    )
-else:
-    from kong_rules import (
-        remediate_oidc_verify_parameters,
-        validate_admin_url_https,
-        validate_app_registration_has_oidc,
-        validate_app_registration_scope,
-        validate_auto_approve_off,
-        validate_no_verify_credentials,
-        validate_oidc_consumer_by,
-        validate_oidc_consumer_claim,
-        validate_oidc_issuer_https,
-        validate_oidc_issuer_matches_identity,
-        validate_oidc_verify_parameters,
-        validate_upstream_https,
-    )
-    from okta_rules import (
-        validate_no_implicit_grant,
-        validate_okta_claim,
-        validate_okta_claim_matches_consumer_claim,
-        validate_okta_flows_have_rules,
-        validate_okta_pkce,
-        validate_okta_service_app,
-    )
-    from portal_rules import (
-        validate_app_custom_id_is_client_id,
-        validate_contract_service_plugins,
-        validate_custom_id_unique,
-    )
-    from values import (
-        CLIENT_REGISTRATION,
-        KONG,
-        KONG_APPLICATION,
-        KONG_APPLICATION_INSTANCE,
-        KONG_DEVELOPER,
-        KONG_PLUGIN,
-        KONG_ROUTE,
-        KONG_SERVICE,
-        OKTA_APP,
-        OKTA_CLAIM,
-        OKTA_POLICY,
-        OKTA_POLICY_RULE,
-        OKTA_SCOPE,
-        OKTA_SERVER,
-    )
+from policies.kong_rules import (
+    remediate_oidc_verify_parameters,
+    validate_admin_url_https,
+    validate_app_registration_has_oidc,
+    validate_app_registration_scope,
+    validate_auto_approve_off,
+    validate_no_verify_credentials,
+    validate_oidc_consumer_by,
+    validate_oidc_consumer_claim,
+    validate_oidc_issuer_https,
+    validate_oidc_issuer_matches_identity,
+    validate_oidc_verify_parameters,
+    validate_upstream_https,
+)
+from policies.okta_rules import (
+    validate_no_implicit_grant,
+    validate_okta_claim,
+    validate_okta_claim_matches_consumer_claim,
+    validate_okta_flows_have_rules,
+    validate_okta_pkce,
+    validate_okta_service_app,
+)
+from policies.portal_rules import (
+    validate_app_custom_id_is_client_id,
+    validate_contract_service_plugins,
+    validate_custom_id_unique,
+)
+from policies.values import (
+    CLIENT_REGISTRATION,
+    KONG,
+    KONG_APPLICATION,
+    KONG_APPLICATION_INSTANCE,
+    KONG_DEVELOPER,
+    KONG_PLUGIN,
+    KONG_ROUTE,
+    KONG_SERVICE,
+    OKTA_APP,
+    OKTA_CLAIM,
+    OKTA_POLICY,
+    OKTA_POLICY_RULE,
+    OKTA_SCOPE,
+    OKTA_SERVER,
+)
 
 __all__ = [
     "CLIENT_REGISTRATION",

@@ -8,24 +8,13 @@ from typing import Any
 
 from pulumi_policy import StackValidationArgs
 
-# The engine runs the pack with its own directory on sys.path (`import rules`); the tests
-# import it as the `policies` namespace package.
-if __package__:
-    from .values import (
-        KONG_PLUGIN,
-        KONG_ROUTE,
-        KONG_SERVICE,
-        OKTA_AUTH_TYPES,
-        plain,
-    )
-else:
-    from values import (
-        KONG_PLUGIN,
-        KONG_ROUTE,
-        KONG_SERVICE,
-        OKTA_AUTH_TYPES,
-        plain,
-    )
+from policies.values import (
+    KONG_PLUGIN,
+    KONG_ROUTE,
+    KONG_SERVICE,
+    OKTA_AUTH_TYPES,
+    plain,
+)
 
 
 @dataclass
