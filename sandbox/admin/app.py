@@ -371,6 +371,25 @@ def _dev(ctx: Ctx) -> dict[str, Any]:
     return {"developer": ctx.args[0]}
 
 
+def instance_item(parent: Callable[[Ctx], dict[str, str]]) -> dict[str, Handler]:
+    """An application instance under a parent: the instance id is the last URL key, `parent`
+    gives the backend's parent keywords (service, or application [and developer])."""
+
+    def get(ctx: Ctx) -> Result:
+        return 200, ctx.backend.instance_get(ctx.ws, ctx.args[-1], **parent(ctx))
+
+    def patch(ctx: Ctx) -> Result:
+        return 200, ctx.backend.instance_update(
+            ctx.ws, ctx.args[-1], ctx.data, form=ctx.form, **parent(ctx)
+        )
+
+    def delete(ctx: Ctx) -> Result:
+        ctx.backend.instance_delete(ctx.ws, ctx.args[-1], **parent(ctx))
+        return 204, None
+
+    return portal({"GET": get, "PATCH": patch, "DELETE": delete})
+
+
 def render_page(body: dict) -> dict:
     body["data"] = [render(r) for r in body["data"]]
     return body
@@ -423,24 +442,7 @@ ROUTES: list[tuple[tuple[str, ...], dict[str, Handler]]] = [
     ),
     (
         ("services", "*", "application_instances", "*"),
-        portal(
-            {
-                "GET": lambda ctx: (
-                    200,
-                    ctx.backend.instance_get(ctx.ws, ctx.args[1], service=ctx.args[0]),
-                ),
-                "PATCH": lambda ctx: (
-                    200,
-                    ctx.backend.instance_update(
-                        ctx.ws, ctx.args[1], ctx.data, form=ctx.form, service=ctx.args[0]
-                    ),
-                ),
-                "DELETE": lambda ctx: (
-                    ctx.backend.instance_delete(ctx.ws, ctx.args[1], service=ctx.args[0]),
-                    (204, None),
-                )[1],
-            }
-        ),
+        instance_item(lambda ctx: {"service": ctx.args[0]}),
     ),
     (("routes",), core_collection("routes")),
     (("routes", "*"), core_item("routes")),
@@ -542,33 +544,7 @@ ROUTES: list[tuple[tuple[str, ...], dict[str, Handler]]] = [
     ),
     (
         ("developers", "*", "applications", "*", "application_instances", "*"),
-        portal(
-            {
-                "GET": lambda ctx: (
-                    200,
-                    ctx.backend.instance_get(
-                        ctx.ws, ctx.args[2], application=ctx.args[1], developer=ctx.args[0]
-                    ),
-                ),
-                "PATCH": lambda ctx: (
-                    200,
-                    ctx.backend.instance_update(
-                        ctx.ws,
-                        ctx.args[2],
-                        ctx.data,
-                        form=ctx.form,
-                        application=ctx.args[1],
-                        developer=ctx.args[0],
-                    ),
-                ),
-                "DELETE": lambda ctx: (
-                    ctx.backend.instance_delete(
-                        ctx.ws, ctx.args[2], application=ctx.args[1], developer=ctx.args[0]
-                    ),
-                    (204, None),
-                )[1],
-            }
-        ),
+        instance_item(lambda ctx: {"application": ctx.args[1], "developer": ctx.args[0]}),
     ),
     (
         ("applications",),
@@ -622,24 +598,7 @@ ROUTES: list[tuple[tuple[str, ...], dict[str, Handler]]] = [
     ),
     (
         ("applications", "*", "application_instances", "*"),
-        portal(
-            {
-                "GET": lambda ctx: (
-                    200,
-                    ctx.backend.instance_get(ctx.ws, ctx.args[1], application=ctx.args[0]),
-                ),
-                "PATCH": lambda ctx: (
-                    200,
-                    ctx.backend.instance_update(
-                        ctx.ws, ctx.args[1], ctx.data, form=ctx.form, application=ctx.args[0]
-                    ),
-                ),
-                "DELETE": lambda ctx: (
-                    ctx.backend.instance_delete(ctx.ws, ctx.args[1], application=ctx.args[0]),
-                    (204, None),
-                )[1],
-            }
-        ),
+        instance_item(lambda ctx: {"application": ctx.args[0]}),
     ),
 ]
 

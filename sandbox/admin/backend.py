@@ -44,13 +44,13 @@ from sandbox.admin.plugins import enabled_plugins, not_enabled_message
 from sandbox.admin.portal import PortalRules
 from sandbox.admin.schema import (
     Schema,
-    coerce_record,
+    assemble_row,
+    check_row,
     fill_defaults,
     is_uuid,
-    merge,
     new_id,
     normalize,
-    validate,
+    record_input,
 )
 from sandbox.settings import NodeSettings
 
@@ -127,6 +127,26 @@ def decode_offset(token: str) -> str:
     if not (isinstance(decoded, list) and len(decoded) == 1 and isinstance(decoded[0], str)):
         raise bad
     return decoded[0]
+
+
+def keyset_slice(
+    rows: list[dict], query: dict[str, str], size: int
+) -> tuple[list[dict], str | None]:
+    """One page of id-sorted `rows` after the `offset` row, and the offset of the next page
+    (None on the last page)."""
+    if query.get("offset") is not None:
+        last = decode_offset(query["offset"])
+        rows = [r for r in rows if r["id"] > last]
+    chunk = rows[:size]
+    return chunk, encode_offset(chunk[-1]["id"]) if len(rows) > size else None
+
+
+def _check_scope(entity: str, row: dict, parent: tuple[str, str] | None) -> None:
+    """404 unless `row` belongs to the nested `parent`; a non-proxy consumer is `Not Found`."""
+    if parent is not None and (row.get(parent[0]) or {}).get("id") != parent[1]:
+        raise E.not_found()
+    if entity == "consumers" and row.get("type") != PROXY:
+        raise E.not_found(capital=True)
 
 
 def parse_tags(raw: str | None) -> tuple[list[str], str] | None:
@@ -299,31 +319,15 @@ class Backend(PortalRules):
         replace: bool,
     ) -> tuple[Schema, dict]:
         """Validate `data` into a full row: insert/upsert when `replace`, else merge (PATCH)."""
-        if not isinstance(data, dict):
-            raise E.message(400, "Cannot parse JSON body")
+        E.require_object(data)
         schema = self.schema_for(entity, data, existing)
-        if form:
-            data = coerce_record(schema.fields, data)
-        data = dict(data)
+        data = record_input(schema.fields, data, form=form)
         for auto in ("created_at", "updated_at"):
             data.pop(auto, None)
         if entity == "services" and "url" in data:
             data.update(_split_url(data.pop("url")))
-        if replace:
-            row = fill_defaults(schema.fields, data)
-        else:
-            assert existing is not None
-            data.pop("id", None)
-            row = merge(existing, data)
-        if existing is not None:
-            row["id"] = existing["id"]
-        elif row.get("id") is None:
-            row["id"] = new_id()
-        row_errors = validate(
-            schema, {k: v for k, v in row.items() if k not in ("created_at", "updated_at")}
-        )
-        if row_errors:
-            raise E.schema_violation(row_errors)
+        row = assemble_row(schema.fields, data, existing, replace=replace)
+        check_row(schema, row)
         row = normalize(schema.fields, row)
         ts = now()
         row["created_at"] = existing["created_at"] if existing else ts
@@ -377,9 +381,7 @@ class Backend(PortalRules):
         parent: tuple[str, str] | None = None,
     ) -> dict:
         """PUT: replace the whole entity (omitted fields revert to defaults); the URL key wins."""
-        if not isinstance(data, dict):
-            raise E.message(400, "Cannot parse JSON body")
-        data = dict(data)
+        data = dict(E.require_object(data))
         if entity == "consumers":
             data = self._consumer_input(data)
         existing = self._find(ws_id, entity, key)
@@ -422,10 +424,7 @@ class Backend(PortalRules):
         row = self._find(ws_id, entity, key)
         if row is None:
             raise E.not_found()
-        if parent is not None and (row.get(parent[0]) or {}).get("id") != parent[1]:
-            raise E.not_found()
-        if entity == "consumers" and row.get("type") != PROXY:
-            raise E.not_found(capital=True)
+        _check_scope(entity, row, parent)
         return copy.deepcopy(row)
 
     @locked
@@ -436,10 +435,7 @@ class Backend(PortalRules):
         row = self._find(ws_id, entity, key)
         if row is None:
             return
-        if parent is not None and (row.get(parent[0]) or {}).get("id") != parent[1]:
-            raise E.not_found()
-        if entity == "consumers" and row.get("type") != PROXY:
-            raise E.not_found(capital=True)
+        _check_scope(entity, row, parent)
         self._delete_row(ws_id, entity, row["id"])
 
     def _delete_row(self, ws_id: str, entity: str, row_id: str) -> None:
@@ -489,13 +485,9 @@ class Backend(PortalRules):
             wanted, mode = tags
             test = all if mode == "and" else any
             rows = [r for r in rows if test(t in (r.get("tags") or []) for t in wanted)]
-        if query.get("offset") is not None:
-            last = decode_offset(query["offset"])
-            rows = [r for r in rows if r["id"] > last]
-        chunk = rows[:size]
+        chunk, token = keyset_slice(rows, query, size)
         body: dict[str, Any] = {"data": copy.deepcopy(chunk), "next": None}
-        if len(rows) > size:
-            token = encode_offset(chunk[-1]["id"])
+        if token is not None:
             nxt = f"{base_path}?offset={quote(token, safe='')}"
             if tags is not None and not parent:
                 nxt += f"&tags={quote(query['tags'], safe='')}"
@@ -518,9 +510,7 @@ class Backend(PortalRules):
     @locked
     def workspace_upsert(self, key: str, data: Any, *, form: bool = False) -> dict:
         existing = self._ws_row(key)
-        if not isinstance(data, dict):
-            raise E.message(400, "Cannot parse JSON body")
-        data = dict(data)
+        data = dict(E.require_object(data))
         if existing is not None:
             if data.get("name", existing["name"]) != existing["name"] or (
                 not is_uuid(key) and key != existing["name"]
@@ -573,13 +563,9 @@ class Backend(PortalRules):
     def workspace_page(self, query: dict[str, str]) -> dict:
         size = parse_size(query.get("size"))
         rows = sorted(self._workspaces.values(), key=lambda r: r["id"])
-        if query.get("offset") is not None:
-            last = decode_offset(query["offset"])
-            rows = [r for r in rows if r["id"] > last]
-        chunk = rows[:size]
+        chunk, token = keyset_slice(rows, query, size)
         body: dict[str, Any] = {"data": copy.deepcopy(chunk), "next": None}
-        if len(rows) > size:
-            token = encode_offset(chunk[-1]["id"])
+        if token is not None:
             body["offset"] = token
             body["next"] = f"/workspaces?offset={quote(token, safe='')}"
             if query.get("size") is not None:
@@ -594,9 +580,7 @@ class Backend(PortalRules):
     def _build_workspace(
         self, data: Any, *, form: bool, existing: dict | None, replace: bool = True
     ) -> tuple[Schema, dict]:
-        if not isinstance(data, dict):
-            raise E.message(400, "Cannot parse JSON body")
-        data = coerce_record(WORKSPACES.fields, data) if form else dict(data)
+        data = record_input(WORKSPACES.fields, E.require_object(data), form=form)
         config = data.get("config")
         if isinstance(config, dict):
             config = dict(config)
@@ -609,24 +593,12 @@ class Backend(PortalRules):
             data["config"] = config
         data.pop("created_at", None)
         data.pop("updated_at", None)
-        if replace:
-            row = fill_defaults(WORKSPACES.fields, data)
-        else:
-            data.pop("id", None)
-            row = merge(existing, data)
-        if existing is not None:
-            row["id"] = existing["id"]
-        elif row.get("id") is None:
-            row["id"] = new_id()
+        row = assemble_row(WORKSPACES.fields, data, existing, replace=replace)
         if isinstance(row.get("config"), dict):
             row["config"] = fill_defaults(
                 WORKSPACES.field_map()["config"].fields or [], row["config"]
             )
-        errs = validate(
-            WORKSPACES, {k: v for k, v in row.items() if k not in ("created_at", "updated_at")}
-        )
-        if errs:
-            raise E.schema_violation(errs)
+        check_row(WORKSPACES, row)
         cfg = row.get("config") or {}
         if cfg.get("portal_auth") in ("basic-auth", "key-auth") and not cfg.get(
             "portal_session_conf"

@@ -154,3 +154,10 @@ def not_found(capital: bool = False) -> KongError:
 
 def message(status: int, text: Any) -> KongError:
     return KongError(status, {"message": text})
+
+
+def require_object(data: Any) -> dict:
+    """A request body must be a JSON object: anything else is `400 Cannot parse JSON body`."""
+    if not isinstance(data, dict):
+        raise message(400, "Cannot parse JSON body")
+    return data

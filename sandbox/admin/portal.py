@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from sandbox.admin import errors as E
@@ -21,13 +22,25 @@ from sandbox.admin.entities import (
     DEVELOPER,
     DEVELOPERS,
 )
-from sandbox.admin.schema import coerce_record, fill_defaults, is_uuid, new_id, normalize, validate
+from sandbox.admin.schema import (
+    check_row,
+    fill_defaults,
+    is_uuid,
+    new_id,
+    normalize,
+    record_input,
+    unknown_fields,
+    validate,
+)
 
 if TYPE_CHECKING:
     from sandbox.admin.backend import Backend
+    from sandbox.admin.schema import Schema
 
 APPROVED, PENDING, UNVERIFIED = 0, 1, 5
 INSTANCE_INPUT = ("service", "status", "suspended", "application", "id")
+
+T = TypeVar("T")
 
 
 def render(row: dict | None) -> dict | None:
@@ -74,6 +87,22 @@ def _violation(field: str, msg: Any) -> E.KongError:
     return E.schema_violation({field: msg})
 
 
+def _conflict(field: str, msg: str) -> E.KongError:
+    """The portal's own 409 (no `name` / `message`, unlike the DAO's unique violation)."""
+    return E.KongError(409, {"code": E.UNIQUE_VIOLATION, "fields": {field: msg}})
+
+
+def _status_filter(rows: list[dict], query: dict[str, str]) -> list[dict]:
+    """The `?status=` filter of the portal lists (an integer, else a schema violation)."""
+    if query.get("status") is None:
+        return rows
+    try:
+        status = int(query["status"])
+    except ValueError:
+        raise _violation("status", "expected an integer") from None
+    return [r for r in rows if r.get("status") == status]
+
+
 class PortalRules:
     """Developer / application / application instance operations (all take the lock)."""
 
@@ -98,6 +127,15 @@ class PortalRules:
             )
 
     # ------------------------------------------------------------------------ helpers
+
+    def _body_for(
+        self: Backend, data: Any, schema: Schema, form: bool, find: Callable[[], T]
+    ) -> tuple[T, dict]:
+        """The prologue of a write under a parent: reject a non-object body, then look up the
+        parent (its 404 comes next), then copy the body (coercing form data)."""
+        E.require_object(data)
+        parent = find()
+        return parent, record_input(schema.fields, data, form=form)
 
     def portal_enabled(self: Backend, ws: dict) -> bool:
         """Portal endpoints exist only up to 3.4 and when workspace `config.portal` is true."""
@@ -154,8 +192,7 @@ class PortalRules:
 
     def developer_insert(self: Backend, ws: dict, data: Any, *, form: bool = False) -> dict:
         with self._lock:
-            if not isinstance(data, dict):
-                raise E.message(400, "Cannot parse JSON body")
+            E.require_object(data)
             cfg = ws.get("config") or {}
             if not cfg.get("portal_auth"):
                 raise E.KongError(
@@ -165,9 +202,7 @@ class PortalRules:
                         "message": "portal_auth must be enabled create a developer",
                     },
                 )
-            data = dict(data)
-            if form:
-                data = coerce_record(DEVELOPERS.fields, data)
+            data = record_input(DEVELOPERS.fields, data, form=form)
             roles = data.pop("roles", None)
             if roles is not None and not isinstance(roles, list):
                 raise E.KongError(
@@ -188,11 +223,7 @@ class PortalRules:
                 data["status"] = APPROVED if cfg.get("portal_auto_approve") else PENDING
             row = fill_defaults(DEVELOPERS.fields, data)
             row["id"] = row.get("id") or new_id()
-            errs = validate(
-                DEVELOPERS, {k: v for k, v in row.items() if k not in ("created_at", "updated_at")}
-            )
-            if errs:
-                raise E.schema_violation(errs)
+            check_row(DEVELOPERS, row)
             self._validate_meta(ws, row.get("meta"))
             row = normalize(DEVELOPERS.fields, row)
             ws_id = ws["id"]
@@ -203,23 +234,10 @@ class PortalRules:
             if any(d["email"] == email for d in table.values()) or self._consumers_clash(
                 ws_id, "username", email, None
             ):
-                raise E.KongError(
-                    409,
-                    {
-                        "code": E.UNIQUE_VIOLATION,
-                        "fields": {"email": f"developer already exists with email: {email}"},
-                    },
-                )
+                raise _conflict("email", f"developer already exists with email: {email}")
             if self._consumers_clash(ws_id, "custom_id", row.get("custom_id"), None):
-                raise E.KongError(
-                    409,
-                    {
-                        "code": E.UNIQUE_VIOLATION,
-                        "fields": {
-                            "custom_id": "developer already exists with custom_id: "
-                            + str(row["custom_id"])
-                        },
-                    },
+                raise _conflict(
+                    "custom_id", "developer already exists with custom_id: " + str(row["custom_id"])
                 )
             consumer = self._new_consumer(ws_id, email, row.get("custom_id"), DEVELOPER)
             ts = now_ts()
@@ -242,12 +260,7 @@ class PortalRules:
     def developer_page(self: Backend, ws: dict, query: dict[str, str], path: str) -> dict:
         with self._lock:
             rows = list(self._table(ws["id"], "developers").values())
-            if query.get("status") is not None:
-                try:
-                    status = int(query["status"])
-                except ValueError:
-                    raise _violation("status", "expected an integer") from None
-                rows = [r for r in rows if r.get("status") == status]
+            rows = _status_filter(rows, query)
             if query.get("custom_id") is not None:
                 rows = [r for r in rows if r.get("custom_id") == query["custom_id"]]
             if query.get("role") is not None:
@@ -260,10 +273,9 @@ class PortalRules:
         self: Backend, ws: dict, key: str, data: Any, *, form: bool = False
     ) -> dict:
         with self._lock:
-            if not isinstance(data, dict):
-                raise E.message(400, "Cannot parse JSON body")
-            existing = self.developer_find(ws, key)
-            data = coerce_record(DEVELOPERS.fields, data) if form else dict(data)
+            existing, data = self._body_for(
+                data, DEVELOPERS, form, lambda: self.developer_find(ws, key)
+            )
             for ignored in (
                 "id",
                 "created_at",
@@ -276,11 +288,7 @@ class PortalRules:
             ):
                 data.pop(ignored, None)
             row = {**existing, **data}
-            errs = validate(
-                DEVELOPERS, {k: v for k, v in row.items() if k not in ("created_at", "updated_at")}
-            )
-            if errs:
-                raise E.schema_violation(errs)
+            check_row(DEVELOPERS, row)
             if "meta" in data:
                 self._validate_meta(ws, row.get("meta"))
             if row.get("status") == UNVERIFIED and existing.get("status") != UNVERIFIED:
@@ -296,13 +304,7 @@ class PortalRules:
                     for d in self._table(ws_id, "developers").values()
                 )
                 if dup_dev or self._consumers_clash(ws_id, cfield, value, own_consumer):
-                    raise E.KongError(
-                        409,
-                        {
-                            "code": E.UNIQUE_VIOLATION,
-                            "fields": {field: f"already exists with value '{value}'"},
-                        },
-                    )
+                    raise _conflict(field, f"already exists with value '{value}'")
             row = normalize(DEVELOPERS.fields, row)
             row["updated_at"] = now_ts()
             self._table(ws_id, "developers")[row["id"]] = row
@@ -370,9 +372,7 @@ class PortalRules:
         self: Backend, ws: dict, data: Any, *, form: bool = False, developer: str | None = None
     ) -> dict:
         with self._lock:
-            if not isinstance(data, dict):
-                raise E.message(400, "Cannot parse JSON body")
-            data = coerce_record(APPLICATIONS.fields, data) if form else dict(data)
+            data = record_input(APPLICATIONS.fields, E.require_object(data), form=form)
             ws_id = ws["id"]
             if developer is not None:
                 data["developer"] = {"id": self.developer_find(ws, developer)["id"]}
@@ -383,12 +383,7 @@ class PortalRules:
             row = fill_defaults(APPLICATIONS.fields, data)
             row["id"] = row.get("id") or new_id()
             self._required_by_strategy(row)
-            errs = validate(
-                APPLICATIONS,
-                {k: v for k, v in row.items() if k not in ("created_at", "updated_at")},
-            )
-            if errs:
-                raise E.schema_violation(errs)
+            check_row(APPLICATIONS, row)
             if row["developer"]["id"] not in self._table(ws_id, "developers"):
                 raise E.foreign_key_violation("developer", row["developer"], "developers")
             if row["id"] in self._table(ws_id, "applications"):
@@ -438,16 +433,15 @@ class PortalRules:
         developer: str | None = None,
     ) -> dict:
         with self._lock:
-            if not isinstance(data, dict):
-                raise E.message(400, "Cannot parse JSON body")
-            existing = self.application_find(ws, app_id, developer)
-            data = coerce_record(APPLICATIONS.fields, data) if form else dict(data)
+            existing, data = self._body_for(
+                data, APPLICATIONS, form, lambda: self.application_find(ws, app_id, developer)
+            )
             allowed = (
                 ("name", "redirect_uri", "custom_id")
                 if developer is not None
                 else ("name", "redirect_uri", "custom_id", "description", "meta")
             )
-            unknown = {k: "unknown field" for k in data if k not in APPLICATIONS.field_map()}
+            unknown = unknown_fields(data, APPLICATIONS.field_map())
             if unknown:
                 raise E.schema_violation(unknown)
             changes = {k: v for k, v in data.items() if k in allowed}
@@ -455,12 +449,7 @@ class PortalRules:
                 changes["name"] = changes["name"].rstrip()
             row = {**existing, **changes}
             self._required_by_strategy(row)
-            errs = validate(
-                APPLICATIONS,
-                {k: v for k, v in row.items() if k not in ("created_at", "updated_at")},
-            )
-            if errs:
-                raise E.schema_violation(errs)
+            check_row(APPLICATIONS, row)
             ws_id = ws["id"]
             own = (existing.get("consumer") or {}).get("id")
             self._app_conflicts(ws_id, row, own)
@@ -540,11 +529,13 @@ class PortalRules:
         developer: str | None = None,
     ) -> dict:
         with self._lock:
-            if not isinstance(data, dict):
-                raise E.message(400, "Cannot parse JSON body")
-            app = self.application_find(ws, app_id, developer)
-            data = coerce_record(APPLICATION_INSTANCES.fields, data) if form else dict(data)
-            unknown = {k: "unknown field" for k in data if k not in INSTANCE_INPUT}
+            app, data = self._body_for(
+                data,
+                APPLICATION_INSTANCES,
+                form,
+                lambda: self.application_find(ws, app_id, developer),
+            )
+            unknown = unknown_fields(data, INSTANCE_INPUT)
             svc = data.get("service")
             probe = {
                 "application": {"id": app["id"]},
@@ -627,12 +618,7 @@ class PortalRules:
             else:
                 app = self.application_find(ws, application or "", developer)
                 rows = [r for r in rows if r["application"]["id"] == app["id"]]
-            if query.get("status") is not None:
-                try:
-                    status = int(query["status"])
-                except ValueError:
-                    raise _violation("status", "expected an integer") from None
-                rows = [r for r in rows if r["status"] == status]
+            rows = _status_filter(rows, query)
             body = portal_page(rows, query, path)
             body["data"] = [self._expand(ws_id, r, service is not None) for r in body["data"]]
             return body
@@ -644,7 +630,8 @@ class PortalRules:
         application: str | None,
         developer: str | None,
         service: str | None,
-    ) -> dict | None:
+    ) -> dict:
+        """The instance under that parent (the stored row), or 404."""
         ws_id = ws["id"]
         if service is not None:
             parent = ("service", self.find_core(ws_id, "services", service)["id"])
@@ -654,7 +641,7 @@ class PortalRules:
             raise E.invalid_primary_key(inst_id)
         row = self._table(ws_id, "application_instances").get(inst_id)
         if row is None or row[parent[0]]["id"] != parent[1]:
-            return None
+            raise E.not_found()
         return row
 
     def instance_get(
@@ -668,8 +655,6 @@ class PortalRules:
     ) -> dict:
         with self._lock:
             row = self._instance_lookup(ws, inst_id, application, developer, service)
-            if row is None:
-                raise E.not_found()
             return render(row) or {}
 
     def instance_update(
@@ -684,12 +669,12 @@ class PortalRules:
         service: str | None = None,
     ) -> dict:
         with self._lock:
-            if not isinstance(data, dict):
-                raise E.message(400, "Cannot parse JSON body")
-            row = self._instance_lookup(ws, inst_id, application, developer, service)
-            if row is None:
-                raise E.not_found()
-            data = coerce_record(APPLICATION_INSTANCES.fields, data) if form else dict(data)
+            row, data = self._body_for(
+                data,
+                APPLICATION_INSTANCES,
+                form,
+                lambda: self._instance_lookup(ws, inst_id, application, developer, service),
+            )
             changes = {k: data[k] for k in ("status", "suspended") if k in data}
             errs = validate(APPLICATION_INSTANCES, {**row, **changes})
             if errs:
@@ -712,10 +697,9 @@ class PortalRules:
                 row = self._instance_lookup(ws, inst_id, application, developer, service)
             except E.KongError as exc:
                 if exc.status == 404:
-                    return  # a wrong or unknown parent still answers 204
+                    return  # an unknown instance, or a wrong or unknown parent, still answers 204
                 raise
-            if row is not None:
-                del self._table(ws["id"], "application_instances")[row["id"]]
+            del self._table(ws["id"], "application_instances")[row["id"]]
 
 
 def now_ts() -> int:

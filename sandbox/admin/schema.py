@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sandbox.admin import errors as E
+
 MISSING: Any = object()
 
 UUID_RE = re.compile(
@@ -252,7 +254,7 @@ def validate_field(f: Field, value: Any) -> Any:
     elif t == "foreign":
         if not isinstance(value, dict):
             return "expected a record"
-        errs = {k: "unknown field" for k in value if k != "id"}
+        errs = unknown_fields(value, ("id",))
         if value.get("id") is None:
             errs["id"] = "required field missing"
         elif not is_uuid(value["id"]):
@@ -277,8 +279,7 @@ def validate_field(f: Field, value: Any) -> Any:
 
 
 def validate_record(fields: list[tuple[str, Field]], data: dict) -> dict[str, Any]:
-    known = dict(fields)
-    errors: dict[str, Any] = {k: "unknown field" for k in data if k not in known}
+    errors: dict[str, Any] = unknown_fields(data, dict(fields))
     for name, f in fields:
         err = validate_field(f, data.get(name))
         if err is not None:
@@ -312,6 +313,32 @@ def _default_value(f: Field) -> Any:
     if f.type == "record":
         return fill_defaults(f.fields or [], {})
     return None
+
+
+def check_row(schema: Schema, row: dict) -> None:
+    """`validate` a full row (its timestamps aside); any error is a 400 schema violation."""
+    errs = validate(schema, {k: v for k, v in row.items() if k not in ("created_at", "updated_at")})
+    if errs:
+        raise E.schema_violation(errs)
+
+
+def assemble_row(
+    fields: list[tuple[str, Field]], data: dict, existing: dict | None, *, replace: bool
+) -> dict:
+    """The row a write makes of `data` (a fresh dict, `id` dropped on merge): with defaults when
+    `replace` (POST/PUT), else merged into `existing` (PATCH); it keeps the existing id, or
+    gets a new one when it has none."""
+    if replace:
+        row = fill_defaults(fields, data)
+    else:
+        assert existing is not None
+        data.pop("id", None)
+        row = merge(existing, data)
+    if existing is not None:
+        row["id"] = existing["id"]
+    elif row.get("id") is None:
+        row["id"] = new_id()
+    return row
 
 
 def fill_defaults(fields: list[tuple[str, Field]], data: dict) -> dict:
@@ -393,6 +420,16 @@ def coerce_value(f: Field | None, value: Any) -> Any:
 def coerce_record(fields: list[tuple[str, Field]], data: dict) -> dict:
     known = dict(fields)
     return {k: coerce_value(known.get(k), v) for k, v in data.items()}
+
+
+def record_input(fields: list[tuple[str, Field]], data: dict, *, form: bool) -> dict:
+    """A fresh copy of a request body; form/multipart values are coerced to the field types."""
+    return coerce_record(fields, data) if form else dict(data)
+
+
+def unknown_fields(data: dict, known: Any) -> dict[str, Any]:
+    """`{key: "unknown field"}` for each key of `data` that is not in `known`, in body order."""
+    return {k: "unknown field" for k in data if k not in known}
 
 
 def new_id() -> str:
