@@ -367,10 +367,6 @@ def portal(handlers: dict[str, Handler]) -> dict[str, Handler]:
     return {method: gated(h) for method, h in handlers.items()}
 
 
-def _dev(ctx: Ctx) -> dict[str, Any]:
-    return {"developer": ctx.args[0]}
-
-
 def instance_item(parent: Callable[[Ctx], dict[str, str]]) -> dict[str, Handler]:
     """An application instance under a parent: the instance id is the last URL key, `parent`
     gives the backend's parent keywords (service, or application [and developer])."""
