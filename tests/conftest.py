@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from sandbox.launch import SandboxProcess, start_sandbox
 from tests.support.pulumi import PulumiCLI, find_pulumi_bin_dir
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -37,38 +37,17 @@ def pulumi_cli(pulumi_bin_dir: Path, tmp_path: Path) -> PulumiCLI:
     return PulumiCLI(bin_dir=pulumi_bin_dir, home=home, backend=backend)
 
 
-def _start_sandbox(extra: list[str]):  # type: ignore[no-untyped-def]
-    from sandbox.launch import start_sandbox
-
+def _start_sandbox(extra: list[str]) -> SandboxProcess:
     return start_sandbox(extra)
 
 
-SANDBOX_PORT_FLAGS = ["--proxy-port", "0", "--issuer-port", "0", "--upstream-port", "0"]
-
-
-@functools.cache
-def _sandbox_port_args() -> tuple[str, ...]:
-    """Free ports for every server the sandbox CLI knows about."""
-    import subprocess
-    import sys
-
-    help_text = subprocess.run(
-        [sys.executable, "-m", "sandbox", "--help"], capture_output=True, text=True, check=False
-    ).stdout
-    args: list[str] = []
-    for i in range(0, len(SANDBOX_PORT_FLAGS), 2):
-        if SANDBOX_PORT_FLAGS[i] in help_text:
-            args += SANDBOX_PORT_FLAGS[i : i + 2]
-    return tuple(args)
-
-
 def sandbox_args() -> list[str]:
-    """Free ports for every server the sandbox CLI knows about."""
-    return list(_sandbox_port_args())
+    """Free ports for every server the sandbox starts."""
+    return ["--proxy-port", "0", "--issuer-port", "0", "--upstream-port", "0"]
 
 
 @pytest.fixture
-def sandbox() -> Iterator[object]:
+def sandbox() -> Iterator[SandboxProcess]:
     proc = _start_sandbox(sandbox_args())
     try:
         yield proc
@@ -77,7 +56,7 @@ def sandbox() -> Iterator[object]:
 
 
 @pytest.fixture(scope="module")
-def sandbox_module() -> Iterator[object]:
+def sandbox_module() -> Iterator[SandboxProcess]:
     proc = _start_sandbox(sandbox_args())
     try:
         yield proc
