@@ -52,6 +52,8 @@ class NoopObject(Resource, module="bench", name="Noop"):
 BASELINE_PROGRAM = '''\
 """Baseline: the same number of dynamic resources, with the same dependency shape per app."""
 
+import asyncio
+
 import pulumi
 
 from bench.noop import NoopObject
@@ -76,4 +78,12 @@ for a in range(apps):
         NoopObject(f"app-{a}-last", after=[joined.id, *(root_ids or [])])
     elif per_app == 1:
         NoopObject(f"app-{a}-only", after=root_ids)
+
+
+async def start_registrations() -> None:
+    # as the real program does: the SDK's wait is quadratic without it (see __main__.py)
+    await asyncio.sleep(0)
+
+
+pulumi.run(start_registrations)
 '''

@@ -200,9 +200,9 @@ def test_local_stack_lifecycle(pulumi_cli: PulumiCLI, sandbox: Any, tmp_path: Pa
     pulumi_cli.run("up", "--yes", "--skip-preview", cwd=project, env=env)
     added = resource_urns(pulumi_cli, project) - urns_before
     assert sorted(u.rsplit("::", 1)[1] for u in added) == [
-        "dev-ada-example-com-app-ada-audit",
-        "dev-ada-example-com-app-ada-audit-billing",
         "identity-client-ada-audit",
+        "portal-ada-example-com-app-ada-audit",
+        "portal-ada-example-com-app-ada-audit-billing",
     ]
     assert resource_urns(pulumi_cli, project) >= urns_before
     grown_counts = inv.kong()

@@ -187,12 +187,12 @@ def test_portal_contracts_follow_the_settings(okta_default: RecordingMocks) -> N
         for i in okta_default.of_type("pulumi-python:dynamic/kong:ApplicationInstance")
     }
     assert instances == {
-        "dev-ada-example-com-app-ada-batch-orders": 0,
-        "dev-ada-example-com-app-ada-web-billing": 1,
-        "dev-grace-example-com-app-grace-spa-orders": 0,
-        "dev-grace-example-com-app-grace-spa-billing": 0,
+        "portal-ada-example-com-app-ada-batch-orders": 0,
+        "portal-ada-example-com-app-ada-web-billing": 1,
+        "portal-grace-example-com-app-grace-spa-orders": 0,
+        "portal-grace-example-com-app-grace-spa-billing": 0,
     }
     by_name = {r.name: r for r in okta_default.resources}
-    inst = by_name["dev-ada-example-com-app-ada-web-billing"].inputs
-    assert inst["application_id"] == "kong-dev-ada-example-com-app-ada-web"
+    inst = by_name["portal-ada-example-com-app-ada-web-billing"].inputs
+    assert inst["application_id"] == "kong-portal-ada-example-com-app-ada-web"
     assert inst["service_id"] == "kong-api-billing-service"
