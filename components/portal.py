@@ -6,6 +6,8 @@ application instance per contracted service: status 0 (approved) or 1 (pending).
 
 One component for all developers: a component per developer would add hundreds of
 resources that create nothing, and every resource costs the engine a checkpoint write.
+Stacks deployed with the earlier per-developer layout keep their objects: each resource
+carries an alias to its old name and parent, so the next `up` only renames it in state.
 """
 
 from __future__ import annotations
@@ -23,11 +25,23 @@ from providers import kong_dynamic as kong
 
 COMPONENT_TYPE = "kong-okta-portal:portal:Portal"
 STATUS = {"approved": 0, "pending": 1}
+# The earlier layout: a component of this type named `dev-<developer key>` per developer.
+LEGACY_DEVELOPER_TYPE = "kong-okta-portal:portal:PortalDeveloper"
 
 
 def developer_key(email: str) -> str:
     """The developer's part of its objects' resource names: the email, lower-case, slugged."""
     return re.sub(r"[^a-z0-9]+", "-", email.lower()).strip("-")
+
+
+def _child(parent: pulumi.Resource, key: str, suffix: str) -> pulumi.ResourceOptions:
+    """Parented by the portal, aliased to its name and parent under the per-developer layout."""
+    old_parent = (
+        f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::"
+        f"{LEGACY_DEVELOPER_TYPE}::dev-{key}"
+    )
+    old = pulumi.Alias(name=f"dev-{key}-{suffix}", parent=old_parent)
+    return pulumi.ResourceOptions(parent=parent, aliases=[old])
 
 
 @dataclass
@@ -49,17 +63,17 @@ class Portal(pulumi.ComponentResource):
         self, name: str, args: PortalArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         self.developer_ids = {}
         self.application_ids = {}
         for dev in args.developers:
-            prefix = f"{name}-{developer_key(dev.email)}"
+            key = developer_key(dev.email)
+            prefix = f"{name}-{key}"
             developer = kong.Developer(
                 f"{prefix}-developer",
                 email=dev.email,
                 meta=json.dumps({"full_name": dev.full_name}),
                 status=0,
-                opts=child,
+                opts=_child(self, key, "developer"),
             )
             self.developer_ids[dev.email] = developer.kong_id
             for app in dev.apps:
@@ -70,7 +84,7 @@ class Portal(pulumi.ComponentResource):
                     custom_id=args.clients[app.name].client_id,
                     description=app.description,
                     redirect_uri=app.redirect_uris[0] if app.redirect_uris else None,
-                    opts=child,
+                    opts=_child(self, key, f"app-{app.name}"),
                 )
                 self.application_ids[app.name] = application.kong_id
                 for contract in app.services:
@@ -79,7 +93,7 @@ class Portal(pulumi.ComponentResource):
                         application_id=application.kong_id,
                         service_id=args.service_ids[contract.service],
                         status=STATUS[contract.status],
-                        opts=child,
+                        opts=_child(self, key, f"app-{app.name}-{contract.service}"),
                     )
         self.register_outputs(
             {"developers": len(self.developer_ids), "applications": len(self.application_ids)}
