@@ -18,6 +18,7 @@ from pathlib import Path
 TICKS = os.sysconf("SC_CLK_TCK")
 KINDS = (
     ("provider", "pulumi.dynamic"),
+    ("provider", "pulumi_dynamic_host"),
     ("provider", "pulumi-resource-pulumi-python"),
     ("program", "pulumi-language-python-exec"),
     ("language host", "pulumi_language_python"),

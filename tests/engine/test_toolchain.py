@@ -184,3 +184,51 @@ def test_language_host_and_program_end_with_a_killed_cli(
         cli.wait()
     assert _wait_until(lambda: not _alive(host_pid)), "the language host outlived the CLI"
     assert _wait_until(lambda: not _alive(program_pid)), "the program outlived the CLI"
+
+
+def test_dynamic_provider_ends_with_a_killed_cli(pulumi_cli: PulumiCLI, tmp_path: Path) -> None:
+    """A SIGKILLed `pulumi up` does not leave its dynamic provider running mid-create."""
+    marker = tmp_path / "provider.pid"
+    program = textwrap.dedent(
+        f"""
+        import os
+        import time
+        from pathlib import Path
+
+        from pulumi.dynamic import CreateResult, Resource, ResourceProvider
+
+        MARKER = {str(marker)!r}
+
+
+        class StuckProvider(ResourceProvider):
+            def create(self, props):
+                Path(MARKER).write_text(str(os.getpid()))
+                time.sleep(120)
+                return CreateResult("stuck-1", {{}})
+
+
+        class Stuck(Resource, module="smoke", name="Stuck"):
+            def __init__(self, name):
+                super().__init__(StuckProvider(), name, {{}}, None)
+
+
+        Stuck("stuck")
+        """
+    )
+    project = write_project(tmp_path / "project", program, name="killed-provider")
+    pulumi_cli.stack_init(project, "dev")
+    cli = subprocess.Popen(
+        [str(pulumi_cli.bin_dir / "pulumi"), "up", "--yes", "--skip-preview"],
+        cwd=project,
+        env=pulumi_cli.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert _wait_until(lambda: marker.exists() and marker.read_text() != ""), "no create"
+        provider_pid = int(marker.read_text())
+        assert _alive(provider_pid)
+    finally:
+        cli.kill()
+        cli.wait()
+    assert _wait_until(lambda: not _alive(provider_pid)), "the dynamic provider outlived the CLI"

@@ -174,11 +174,12 @@ def kill_when(
 ) -> bool:
     """SIGKILL `proc` (by its PID) once `ready()` holds, as a CI runner dying would.
 
-    The plugins it had started (language host, program, dynamic provider) outlive it as
-    orphans, and their in-flight requests still land: the objects are committed but no state
-    records them. Once `activity()` (the sandbox's request count) has stopped moving, those
-    orphans are SIGKILLed too, by the PIDs noted at the kill. Returns False if `proc` exited
-    before `ready()` held."""
+    The plugins it had started (language host, program, dynamic provider) notice within a
+    second and exit, but requests they had already sent still land: the objects are committed
+    but no state records them. Once `activity()` (the sandbox's request count) has stopped
+    moving, any process left of that tree is SIGKILLed, by the PIDs noted at the kill (a CLI
+    on PATH may come with the SDK's own launcher, whose provider lingers). Returns False if
+    `proc` exited before `ready()` held."""
     deadline = time.monotonic() + timeout
     while not ready():
         if proc.poll() is not None:
