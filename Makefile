@@ -34,7 +34,7 @@ venv: $(VENV)/.synced
 $(VENV)/.synced: requirements.lock
 	@command -v uv >/dev/null || python3 -m pip install --quiet uv
 	@[ -x $(PY) ] || uv venv --quiet --python python3.11 $(VENV)
-	uv pip sync --quiet --python $(PY) requirements.lock
+	uv pip sync --quiet --compile-bytecode --python $(PY) requirements.lock
 	@touch $@
 
 cli:
