@@ -92,6 +92,11 @@ class Window:
     def total(self, target: str | None = None) -> int:
         return len(self.rows if target is None else self.of(target))
 
+    def connections(self, target: str | None = None) -> int:
+        """TCP connections the requests came over (distinct client addresses)."""
+        rows = self.rows if target is None else self.of(target)
+        return len({(r["target"], r.get("client")) for r in rows})
+
     def root_gets(self) -> int:
         """Version lookups: `GET /` (or `GET /{workspace}/`) on the Admin API."""
         return sum(

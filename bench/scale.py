@@ -82,6 +82,7 @@ class PhaseResult:
     admin: dict[str, int] = field(default_factory=dict)
     issuer: dict[str, int] = field(default_factory=dict)
     root_gets: int = 0
+    connections: int = 0  # TCP connections to the Admin API and the issuer
     cpu: dict[str, float] = field(default_factory=dict)
     baseline_seconds: float | None = None
     baseline_objects: int | None = None
@@ -166,6 +167,7 @@ def run_real(n: int, work: Path) -> tuple[list[PhaseResult], dict[str, Any]]:
                 admin=window.counts("admin"),
                 issuer=window.counts("issuer"),
                 root_gets=window.root_gets(),
+                connections=window.connections(),
                 cpu=cpu,
             )
             results.append(result)
@@ -275,7 +277,8 @@ def _methods(counts: dict[str, int]) -> str:
 def render_table(runs: list[dict[str, Any]]) -> str:
     header = (
         f"{'N':>4} {'phase':<10} {'objs':>5} {'secs':>8} {'s/obj':>7} {'base s':>8} "
-        f"{'base/obj':>8} {'ratio':>6}  {'admin requests':<34} {'issuer':<16} checks"
+        f"{'base/obj':>8} {'ratio':>6}  {'admin requests':<34} {'issuer':<16} {'conns':>5} "
+        "checks"
     )
     lines = [header, "-" * len(header)]
     for run in runs:
@@ -286,7 +289,8 @@ def render_table(runs: list[dict[str, Any]]) -> str:
                 f"{run['apps']:>4} {p['phase']:<10} {p['objects']:>5} {_fmt(p['seconds'], 2):>8} "
                 f"{_fmt(p['per_object']):>7} {_fmt(p['baseline_seconds'], 2):>8} "
                 f"{_fmt(p['baseline_per_object']):>8} {_fmt(p['ratio'], 2):>6}  "
-                f"{_methods(p['admin']):<34} {_methods(p['issuer']):<16} {verdict}"
+                f"{_methods(p['admin']):<34} {_methods(p['issuer']):<16} "
+                f"{p.get('connections', 0):>5} {verdict}"
             )
     return "\n".join(lines)
 

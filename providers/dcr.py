@@ -37,7 +37,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from providers.tls import ssl_context
+from providers.connections import shared_transport, ssl_context
 
 INPUT_KEYS = (
     "issuer",
@@ -134,11 +134,13 @@ class ClientRegistrationProvider(ResourceProvider):
                 },
             )
         headers = {"Authorization": f"SSWS {self._token}", "Accept": "application/json"}
-        if isinstance(self._verify, str):
-            verify = ssl_context(True, self._verify)
-        else:
-            verify = ssl_context(self._verify)
-        return httpx.Client(headers=headers, timeout=self._timeout, verify=verify)
+        tls = (True, self._verify) if isinstance(self._verify, str) else (self._verify, None)
+        return httpx.Client(
+            headers=headers,
+            timeout=self._timeout,
+            verify=ssl_context(*tls),
+            transport=shared_transport(*tls),
+        )
 
     @retry(
         retry=retry_if_exception(lambda e: isinstance(e, _Transient | httpx.ConnectError)),

@@ -22,7 +22,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 import tenacity
 
-from providers.tls import ssl_context
+from providers.connections import shared_transport, ssl_context
 
 log = logging.getLogger(__name__)
 
@@ -325,12 +325,12 @@ class KongAdminClient:
         self._http = httpx.Client(
             base_url=settings.admin_url,
             headers=headers,
-            # shared per process: a new context per client would load the CA bundle each time
+            # shared per process: the CA bundle is loaded once and connections are kept alive
             verify=ssl_context(settings.tls_verify, settings.ca_bundle),
             timeout=httpx.Timeout(
                 settings.timeout_seconds, connect=min(10.0, settings.timeout_seconds)
             ),
-            transport=transport,
+            transport=transport or shared_transport(settings.tls_verify, settings.ca_bundle),
             follow_redirects=False,
         )
 

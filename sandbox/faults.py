@@ -10,7 +10,8 @@ Only the wrapper built with `control=True` serves the control endpoints (they ar
 faults, from the request log and from whatever auth the wrapped app enforces):
 
 - `GET /_sandbox/requests[?target=admin|issuer|all]` -> `{"requests": [{"target", "method",
-  "path", "status", "fault"}], "counts": {"GET": n, ...}, "total": n}` (default target `admin`).
+  "path", "status", "fault", "client"}], "counts": {"GET": n, ...}, "total": n}` (default
+  target `admin`; `client` is the peer's `host:port`, so distinct values count connections).
 - `POST /_sandbox/reset` -> clears the request log and runs every reset hook (the store).
 - `POST /_sandbox/faults` with a JSON rule, `GET /_sandbox/faults`, `DELETE /_sandbox/faults`.
 
@@ -210,17 +211,31 @@ class FaultController:
                     return rule
         return None
 
-    def record(self, target: str, method: str, path: str, status: int | None, fault: str | None):
+    def record(
+        self,
+        target: str,
+        method: str,
+        path: str,
+        status: int | None,
+        fault: str | None,
+        client: str | None = None,
+    ) -> None:
+        row = {"target": target, "method": method, "path": path, "status": status, "fault": fault}
+        row["client"] = client
         with self._lock:
-            self._log.append(
-                {"target": target, "method": method, "path": path, "status": status, "fault": fault}
-            )
+            self._log.append(row)
 
     def requests(self, target: str = "admin") -> dict[str, Any]:
         with self._lock:
             rows = [dict(r) for r in self._log if target == "all" or r["target"] == target]
         counts = Counter(r["method"] for r in rows)
         return {"requests": rows, "counts": dict(counts), "total": len(rows)}
+
+
+def _peer(scope: Scope) -> str | None:
+    """The client's `host:port` (one per TCP connection)."""
+    client = scope.get("client")
+    return f"{client[0]}:{client[1]}" if client else None
 
 
 async def _send_json(send: Send, status: int, body: Any, headers: list | None = None) -> None:
@@ -298,7 +313,9 @@ class FaultInjector:
                 [(b"retry-after", str(rule.retry_after).encode())] if rule.status == 429 else []
             )
             await _send_json(send, rule.status, FAULT_STATUSES[rule.status], headers)
-            self.controller.record(self.target, method, path, rule.status, f"status:{rule.status}")
+            self.controller.record(
+                self.target, method, path, rule.status, f"status:{rule.status}", _peer(scope)
+            )
             return
 
         drop = rule is not None and rule.drop
@@ -317,10 +334,10 @@ class FaultInjector:
             if not _abort_connection(receive):
                 await send({"type": "http.response.start", "status": 500, "headers": []})
                 raise ConnectionAbortedError("sandbox fault: connection dropped")
-            self.controller.record(self.target, method, path, code, "drop")
+            self.controller.record(self.target, method, path, code, "drop", _peer(scope))
             return
         latency = f"latency:{rule.latency_ms}" if rule is not None else None
-        self.controller.record(self.target, method, path, code, latency)
+        self.controller.record(self.target, method, path, code, latency, _peer(scope))
 
     async def _control(self, scope: Scope, receive: Receive, send: Send) -> None:
         path, method = scope["path"], scope["method"]

@@ -192,12 +192,12 @@ def test_lost_registration_response_leaves_exactly_one_client(issuer: str) -> No
 
 
 def test_registrations_share_one_tls_context(issuer: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from providers import tls
+    from providers import connections as tls
 
     built: list[tuple[bool, str | None]] = []
     real_build = tls._build
     monkeypatch.setattr(tls, "_build", lambda *key: built.append(key) or real_build(*key))
-    tls.clear_ssl_contexts()
+    tls.clear()
     p = provider()
     created = [p.create(props(issuer, client_name=f"shared-tls-{i}")) for i in range(3)]
     for c in created:

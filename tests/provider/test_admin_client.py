@@ -159,12 +159,12 @@ def test_settings_from_config_and_env_fallbacks() -> None:
 
 
 def test_one_tls_context_per_setting_per_process(monkeypatch) -> None:
-    from providers import tls
+    from providers import connections as tls
 
     built: list[tuple[bool, str | None]] = []
     real_build = tls._build
     monkeypatch.setattr(tls, "_build", lambda *key: built.append(key) or real_build(*key))
-    tls.clear_ssl_contexts()
+    tls.clear()
     settings = KongAdminSettings(admin_url="https://kong.example:8444", token=TOKEN)
     clients = [KongAdminClient(settings) for _ in range(5)]
     insecure = KongAdminSettings(admin_url="https://kong.example:8444", tls_verify=False)

@@ -116,6 +116,10 @@ def test_lifecycle_request_counts(pulumi_cli: PulumiCLI, rbac_sandbox, tmp_path:
     assert len(writes) == 7, created
     assert [r["path"] for r in reads] in ([], ["/"]), created  # at most one version lookup
     assert all(r["status"] < 400 for r in created), created
+    # one kept-alive pool per provider process: no more connections than its 4 worker threads
+    connections = {r["client"] for r in created}
+    print(f"create: {len(connections)} connections")
+    assert len(connections) <= 4 < len(created), created
 
     outputs = pulumi_cli.outputs(project)
     assert outputs["instance_status"] == 0
@@ -132,6 +136,7 @@ def test_lifecycle_request_counts(pulumi_cli: PulumiCLI, rbac_sandbox, tmp_path:
     print(f"refresh: {len(refreshed)} requests")
     assert len(refreshed) == 7 and {r["method"] for r in refreshed} == {"GET"}, refreshed
     assert all(r["status"] == 200 for r in refreshed), refreshed
+    assert len({r["client"] for r in refreshed}) <= 4, refreshed
 
     exported = pulumi_cli.run("stack", "export", cwd=project).stdout
     assert TOKEN not in exported
