@@ -220,8 +220,14 @@ class FaultController:
         fault: str | None,
         client: str | None = None,
     ) -> None:
-        row = {"target": target, "method": method, "path": path, "status": status, "fault": fault}
-        row["client"] = client
+        row = {
+            "target": target,
+            "method": method,
+            "path": path,
+            "status": status,
+            "fault": fault,
+            "client": client,
+        }
         with self._lock:
             self._log.append(row)
 

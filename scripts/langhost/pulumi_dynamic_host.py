@@ -12,21 +12,20 @@ import os
 import runpy
 import sys
 import threading
+import time
 
 POLL_SECONDS = 0.5
 
 
-def watch_parent(parent: int, stop: threading.Event) -> None:
+def watch_parent(parent: int) -> None:
     """Exit the process once it is no longer the child of `parent`."""
-    while not stop.wait(POLL_SECONDS):
-        if os.getppid() != parent:
-            os._exit(1)  # the engine is gone: nothing is waiting for a clean shutdown
+    while os.getppid() == parent:
+        time.sleep(POLL_SECONDS)
+    os._exit(1)  # the engine is gone: nothing is waiting for a clean shutdown
 
 
 def main() -> None:
-    threading.Thread(
-        target=watch_parent, args=(os.getppid(), threading.Event()), daemon=True
-    ).start()
+    threading.Thread(target=watch_parent, args=(os.getppid(),), daemon=True).start()
     # As with `python -m`: the working directory (the project) first on the import path, so
     # provider classes pickled by reference import from it.
     sys.path[0] = os.getcwd()

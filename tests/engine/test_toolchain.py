@@ -152,6 +152,28 @@ def _wait_until(condition, timeout: float = 20.0) -> bool:  # type: ignore[no-un
     return condition()
 
 
+def _pid_when_killed(pulumi_cli: PulumiCLI, tmp_path: Path, program: str, marker: Path) -> int:
+    """Run `pulumi up` on `program` until it writes its PID to `marker`, then SIGKILL the CLI;
+    return that PID (alive at the kill)."""
+    project = write_project(tmp_path / "project", program, name="killed")
+    pulumi_cli.stack_init(project, "dev")
+    cli = subprocess.Popen(
+        [str(pulumi_cli.bin_dir / "pulumi"), "up", "--yes", "--skip-preview"],
+        cwd=project,
+        env=pulumi_cli.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert _wait_until(lambda: marker.exists() and marker.read_text() != ""), "no PID"
+        pid = int(marker.read_text())
+        assert _alive(pid)
+        return pid
+    finally:
+        cli.kill()
+        cli.wait()
+
+
 def test_language_host_and_program_end_with_a_killed_cli(
     pulumi_cli: PulumiCLI, tmp_path: Path
 ) -> None:
@@ -165,23 +187,8 @@ def test_language_host_and_program_end_with_a_killed_cli(
         time.sleep(120)
         """
     )
-    project = write_project(tmp_path / "project", program, name="killed")
-    pulumi_cli.stack_init(project, "dev")
-    cli = subprocess.Popen(
-        [str(pulumi_cli.bin_dir / "pulumi"), "up", "--yes", "--skip-preview"],
-        cwd=project,
-        env=pulumi_cli.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        assert _wait_until(lambda: marker.exists() and marker.read_text() != ""), "no program"
-        program_pid = int(marker.read_text())
-        host_pid = int(Path(f"/proc/{program_pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-        assert _alive(host_pid) and _alive(program_pid)
-    finally:
-        cli.kill()
-        cli.wait()
+    program_pid = _pid_when_killed(pulumi_cli, tmp_path, program, marker)
+    host_pid = int(Path(f"/proc/{program_pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     assert _wait_until(lambda: not _alive(host_pid)), "the language host outlived the CLI"
     assert _wait_until(lambda: not _alive(program_pid)), "the program outlived the CLI"
 
@@ -215,20 +222,5 @@ def test_dynamic_provider_ends_with_a_killed_cli(pulumi_cli: PulumiCLI, tmp_path
         Stuck("stuck")
         """
     )
-    project = write_project(tmp_path / "project", program, name="killed-provider")
-    pulumi_cli.stack_init(project, "dev")
-    cli = subprocess.Popen(
-        [str(pulumi_cli.bin_dir / "pulumi"), "up", "--yes", "--skip-preview"],
-        cwd=project,
-        env=pulumi_cli.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        assert _wait_until(lambda: marker.exists() and marker.read_text() != ""), "no create"
-        provider_pid = int(marker.read_text())
-        assert _alive(provider_pid)
-    finally:
-        cli.kill()
-        cli.wait()
+    provider_pid = _pid_when_killed(pulumi_cli, tmp_path, program, marker)
     assert _wait_until(lambda: not _alive(provider_pid)), "the dynamic provider outlived the CLI"
