@@ -71,7 +71,7 @@ class ApiGateway(pulumi.ComponentResource):
             opts=child,
         )
         reg = svc.application_registration
-        kong.Plugin(
+        registration = kong.Plugin(
             f"{name}-application-registration",
             name="application-registration",
             service_id=service.kong_id,
@@ -83,6 +83,10 @@ class ApiGateway(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        self.service_id = service.kong_id
+        # Contracts (application instances) are refused with 405 until the service has its
+        # application-registration plugin, so the service id handed to the portal waits for it.
+        self.service_id = pulumi.Output.all(service.kong_id, registration.id).apply(
+            lambda ids: ids[0]
+        )
         self.route_id = route.kong_id
         self.register_outputs({"service_id": self.service_id, "route_id": self.route_id})
