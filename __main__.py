@@ -7,7 +7,7 @@ import asyncio
 import pulumi
 
 from components.gateway import ApiGateway, GatewayArgs
-from components.identity import IdentityArgs, build_identity
+from components.identity import IdentityArgs, build_identity, client_profile
 from components.portal import Portal, PortalArgs
 from components.settings import StackSettings, load_settings
 
@@ -70,6 +70,9 @@ def main() -> None:
                 "flow": app.flow,
                 "developer": dev.email,
                 "access": access[app.name],
+                # verify's user flows: where the code comes back, and how the app authenticates
+                "redirectUris": list(app.redirect_uris),
+                "tokenEndpointAuthMethod": client_profile(app).token_endpoint_auth_method,
             }
             for dev, app in settings.apps()
         },

@@ -20,7 +20,9 @@ PROJECT = "kong-okta-portal"
 OBJECT_KEYS = ("identity", "kong", "services", "developers")
 SCALAR_KEYS = ("proxyUrl",)
 SECRET_KEYS = ("kongAdminToken", "identityApiToken")
-KNOWN_KEYS = frozenset(OBJECT_KEYS + SCALAR_KEYS + SECRET_KEYS)
+# read by `python -m verify` only (its test user), never by the program
+VERIFY_KEYS = ("verifyUser", "verifyPassword")
+KNOWN_KEYS = frozenset(OBJECT_KEYS + SCALAR_KEYS + SECRET_KEYS + VERIFY_KEYS)
 
 Flow = Literal["client_credentials", "authorization_code", "implicit"]
 OktaAppType = Literal["service", "browser", "native", "web"]
@@ -502,7 +504,7 @@ def load_settings() -> StackSettings:
     raw: dict[str, Any] = {}
     problems: list[Problem] = []
     for key in sorted(present | set(OBJECT_KEYS + SCALAR_KEYS)):
-        if key in SECRET_KEYS:
+        if key in SECRET_KEYS or key in VERIFY_KEYS:
             continue
         value = cfg.get(key)
         if value is None:

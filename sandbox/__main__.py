@@ -257,6 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "issuer": lambda u: u["issuer"] + "/oauth2/default",
         "registration": lambda u: u["issuer"] + "/oauth2/v1/clients",
         "idp_api_token": lambda u: args.idp_api_token,
+        "test_user": lambda u: issuer_settings.test_user,
+        "test_user_password": lambda u: issuer_settings.test_user_password,
     }
 
     state.load()

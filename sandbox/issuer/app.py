@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from sandbox.issuer.registration import MetadataError, new_client, validate_metadata
 from sandbox.issuer.settings import OIDC_SCOPES, AuthorizationServer, IssuerSettings
+from sandbox.issuer.signin import HeadlessSignIn
 from sandbox.issuer.state import AuthorizationCode, IssuerState, RegisteredClient, user_id_for
 from sandbox.issuer.tokens import access_token_claims, id_token_claims, sign
 
@@ -80,6 +81,7 @@ def create_issuer_app(
     store = state or IssuerState(list(settings.servers))
     user_login = settings.test_user
     user_id = user_id_for(user_login)
+    sign_in = HeadlessSignIn(settings)
 
     def server_of(request: Request) -> AuthorizationServer | Response:
         name = request.path_params["server"]
@@ -407,7 +409,9 @@ def create_issuer_app(
                 "invalid_request",
                 "The PKCE code challenge method is invalid. Valid values: [S256].",
             )
-        # The configured test user is signed in without a form.
+        refused = sign_in.check_authorize(params)
+        if refused is not None:
+            return fail(*refused)
         code = store.issue_code(
             AuthorizationCode(
                 server=server.name,
@@ -544,6 +548,7 @@ def create_issuer_app(
         Route("/oauth2/{server}/v1/keys", keys, methods=["GET"]),
         Route("/oauth2/{server}/v1/token", token, methods=["POST"]),
         Route("/oauth2/{server}/v1/authorize", authorize, methods=["GET"]),
+        Route("/api/v1/authn", sign_in.authn, methods=["POST"]),
     ]
     app = Starlette(routes=routes)
     app.state.issuer_state = store

@@ -10,6 +10,9 @@ DEFAULT_AUDIENCE = "api://default"
 DEFAULT_SCOPE = "portal_api"
 DEFAULT_CLAIMS = {"application_id": "app.clientId"}
 DEFAULT_TEST_USER = "developer@example.com"
+# The test user's password for Okta-style headless sign-in (`/api/v1/authn`): a fixed,
+# well-known development value, like the API token below.
+DEFAULT_TEST_USER_PASSWORD = "sandbox-test-user-password"
 # A fixed, well-known development token: the sandbox is never exposed beyond loopback.
 DEFAULT_IDP_API_TOKEN = "sandbox-idp-api-token"
 
@@ -81,6 +84,7 @@ class IssuerSettings:
     test_user: str = DEFAULT_TEST_USER
     token_ttl_seconds: int = 3600
     code_ttl_seconds: int = 60
+    test_user_password: str = DEFAULT_TEST_USER_PASSWORD
 
     @classmethod
     def build(

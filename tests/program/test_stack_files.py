@@ -28,9 +28,18 @@ def test_local_stack_shows_allowed_and_refused_calls() -> None:
     assert settings.identity.provider == "dcr"
     assert len(settings.services) == 2
     apps = settings.apps()
-    assert len(apps) == 3
+    assert len(apps) == 5
     statuses = [c.status for _d, a in apps for c in a.services]
     assert "pending" in statuses and statuses.count("approved") >= 2
+    # every flow `make demo` shows: client credentials, a web app and a PKCE single-page app
+    kinds = sorted((a.flow, a.app_type) for _d, a in apps)
+    assert kinds == [
+        ("authorization_code", "browser"),
+        ("authorization_code", "web"),
+        ("client_credentials", "service"),
+        ("client_credentials", "service"),
+        ("client_credentials", "service"),
+    ]
 
 
 def test_local_stack_uses_the_sandbox_default_ports() -> None:
