@@ -56,7 +56,9 @@ class Portal:
                 "grant_types": ["authorization_code"],
                 "response_types": ["code"],
                 "redirect_uris": [redirect],
-                "token_endpoint_auth_method": "none" if kind == "browser" else "client_secret_basic",
+                "token_endpoint_auth_method": "none"
+                if kind == "browser"
+                else "client_secret_basic",
             }
         headers = {"Authorization": f"SSWS {self.urls['idp_api_token']}"}
         return ok(httpx.post(self.urls["registration"], json=body, headers=headers), 201)
