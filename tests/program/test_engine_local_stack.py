@@ -118,7 +118,7 @@ def test_local_stack_lifecycle(pulumi_cli: PulumiCLI, sandbox: Any, tmp_path: Pa
     pulumi_cli.stack_init(project, "local")
 
     # 1. up creates the guide's objects: 2 services with 2 plugins each, 2 developers,
-    #    3 applications, 4 contracts, 3 registered clients
+    #    5 applications (3 client-credentials, a web app, a PKCE SPA), 7 contracts, 5 clients
     start = inv.request_total()
     pulumi_cli.run("up", "--yes", "--skip-preview", cwd=project, env=env)
     report("first up", start, inv.request_total())
@@ -127,18 +127,26 @@ def test_local_stack_lifecycle(pulumi_cli: PulumiCLI, sandbox: Any, tmp_path: Pa
         "routes": 2,
         "plugins": 4,
         "developers": 2,
-        "applications": 3,
-        "application_instances": 4,
+        "applications": 5,
+        "application_instances": 7,
     }
     # registered under the app's name qualified by project/stack
     assert sorted(c["client_name"] for c in inv.clients()) == [
         "ada-batch (kong-okta-portal/local)",
+        "ada-portal (kong-okta-portal/local)",
         "grace-reports (kong-okta-portal/local)",
+        "grace-spa (kong-okta-portal/local)",
         "grace-sync (kong-okta-portal/local)",
     ]
+    public = {c["client_name"].split()[0]: c["token_endpoint_auth_method"] for c in inv.clients()}
+    assert public["grace-spa"] == "none" and public["ada-portal"] == "client_secret_basic"
     outputs = pulumi_cli.outputs(project)
     assert outputs["clientSecrets"] == "[secret]"
     assert outputs["apps"]["grace-sync"]["access"] == {"orders": "none", "billing": "pending"}
+    spa = outputs["apps"]["grace-spa"]
+    assert spa["redirectUris"] == ["http://localhost:5173/callback"]
+    assert spa["tokenEndpointAuthMethod"] == "none"
+    assert outputs["apps"]["ada-portal"]["tokenEndpointAuthMethod"] == "client_secret_basic"
 
     # 1b. the policy pack (local enforcement levels) passes on this stack
     checked = pulumi_cli.run(
@@ -152,10 +160,29 @@ def test_local_stack_lifecycle(pulumi_cli: PulumiCLI, sandbox: Any, tmp_path: Pa
     )
     assert "mandatory" not in checked.stdout.lower(), checked.stdout
 
-    # 2. verify passes: tokens, claim, 200 / 403 / 401
-    verify_env = {**pulumi_cli.env, **env, "PULUMI_BIN_DIR": str(pulumi_cli.bin_dir)}
+    # 2. verify passes: tokens, claim, 200 / 403 / 401, for every flow (the sandbox's test
+    #    user signs in headlessly for the web app and the SPA)
+    verify_env = {
+        **pulumi_cli.env,
+        **env,
+        "PULUMI_BIN_DIR": str(pulumi_cli.bin_dir),
+        "SANDBOX_USER_PASSWORD": urls["test_user_password"],
+    }
     verify = subprocess.run(
-        [str(VENV / "bin" / "python"), "-m", "verify", "--stack", "local", "--cwd", str(project)],
+        [
+            str(VENV / "bin" / "python"),
+            "-m",
+            "verify",
+            "--stack",
+            "local",
+            "--cwd",
+            str(project),
+            "--user",
+            urls["test_user"],
+            "--password-env",
+            "SANDBOX_USER_PASSWORD",
+            "--require-all-flows",
+        ],
         cwd=REPO,
         env=verify_env,
         capture_output=True,
@@ -163,9 +190,25 @@ def test_local_stack_lifecycle(pulumi_cli: PulumiCLI, sandbox: Any, tmp_path: Pa
         check=False,
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
-    assert "FAIL" not in verify.stdout
+    assert "FAIL" not in verify.stdout and "SKIP" not in verify.stdout
+    code_rows = [
+        line.split() for line in verify.stdout.splitlines() if "authorization_code" in line
+    ]
+    assert sorted((r[0], r[2], r[-1]) for r in code_rows) == [
+        ("ada-portal", "(authorize)", "PASS"),
+        ("ada-portal", "(claim", "PASS"),
+        ("ada-portal", "billing", "PASS"),
+        ("ada-portal", "orders", "PASS"),
+        ("grace-spa", "(authorize)", "PASS"),
+        ("grace-spa", "(claim", "PASS"),
+        ("grace-spa", "billing", "PASS"),
+        ("grace-spa", "orders", "PASS"),
+    ]
+    assert urls["test_user_password"] not in verify.stdout + verify.stderr
     secrets = pulumi_cli.outputs(project, show_secrets=True)["clientSecrets"]
-    assert all(s and s not in verify.stdout for s in secrets.values())
+    assert not secrets["grace-spa"]  # a public client has no secret
+    confidential = [s for name, s in secrets.items() if name != "grace-spa"]
+    assert all(s and s not in verify.stdout for s in confidential)
 
     # 3. a second up changes nothing and makes zero Admin API (and registration) requests
     before = inv.request_total()
