@@ -86,6 +86,16 @@ def _call(
     return resp.status_code, str(resp.status_code)
 
 
+def flow_label(app: Mapping[str, Any], secret: Any) -> str:
+    """The flow as the table shows it: authorization code says whether the client is public."""
+    flow = str(app.get("flow"))
+    if flow != "authorization_code":
+        return flow
+    method = app.get("tokenEndpointAuthMethod")
+    public = method == "none" if method else not secret
+    return f"{flow}/{'public' if public else 'confidential'}"
+
+
 def browser_app(name: str, app: Mapping[str, Any], secret: Any) -> BrowserApp | Row:
     """The app as verify's user flows need it, or a failing row naming what the outputs lack."""
     flow = str(app.get("flow"))
@@ -97,7 +107,7 @@ def browser_app(name: str, app: Mapping[str, Any], secret: Any) -> BrowserApp | 
             "a redirect URI",
             "none in outputs",
             False,
-            flow,
+            flow_label(app, secret),
             "the stack outputs list no redirectUris for this app: run `pulumi up` with this "
             "version of the program, which exports them",
         )
@@ -181,10 +191,11 @@ def run_checks(
             flow = str(app.get("flow"))
             client_id = str(app.get("clientId"))
             secret = secrets.get(app_name)
+            shown = flow_label(app, secret)
             if flow in BROWSER_FLOWS:
                 if user is None:
                     rows.append(
-                        Row(app_name, "(all)", "user sign-in", NO_USER, True, flow, skipped=True)
+                        Row(app_name, "(all)", "user sign-in", NO_USER, True, shown, skipped=True)
                     )
                     continue
                 found = browser_app(app_name, app, secret)
@@ -204,18 +215,17 @@ def run_checks(
                         user=user,
                     )
                 except FlowError as err:
-                    rows.append(
-                        Row(app_name, f"({err.step})", _EXPECTED_AT[err.step], err.got, False, flow,
-                            err.detail)
-                    )  # fmt: skip
+                    expected = _EXPECTED_AT[err.step]
+                    step = f"({err.step})"
+                    rows.append(Row(app_name, step, expected, err.got, False, shown, err.detail))
                     continue
                 got = "token" if flow == "implicit" else "code -> token"
-                rows.append(Row(app_name, "(authorize)", got, got, True, flow))
+                rows.append(Row(app_name, "(authorize)", got, got, True, shown))
             else:
                 if not secret:
                     rows.append(
                         Row(app_name, "(token)", "token", "no client secret in outputs", False,
-                            flow, "the stack outputs have no client secret for this app")
+                            shown, "the stack outputs have no client secret for this app")
                     )  # fmt: skip
                     continue
                 try:
@@ -231,7 +241,7 @@ def run_checks(
                     error = getattr(exc, "error", None) or type(exc).__name__
                     description = getattr(exc, "description", None) or ""
                     rows.append(
-                        Row(app_name, "(token)", "token", f"error: {error}", False, flow,
+                        Row(app_name, "(token)", "token", f"error: {error}", False, shown,
                             f"the token endpoint refused client_credentials: {error}"
                             + (f": {description}" if description else ""))
                     )  # fmt: skip
@@ -240,7 +250,7 @@ def run_checks(
                 _token_rows(
                     client,
                     app_name=app_name,
-                    flow=flow,
+                    flow=shown,
                     client_id=client_id,
                     token=token,
                     claim=claim,

@@ -32,29 +32,29 @@ def issuer_requests(portal: Portal) -> list[tuple[str, str]]:
 
 def test_web_app_and_pkce_spa_pass(portal: Portal) -> None:
     portal.add_app("ada-batch", "service", {"orders": "approved"})
-    web = portal.add_app("ada-portal", "web", {"orders": "approved", "billing": "approved"})
-    spa = portal.add_app("grace-spa", "browser", {"orders": "approved"})
-    assert "client_secret" in web and "client_secret" not in spa
+    web_client = portal.add_app("ada-portal", "web", {"orders": "approved", "billing": "approved"})
+    spa_client = portal.add_app("grace-spa", "browser", {"orders": "approved"})
+    assert "client_secret" in web_client and "client_secret" not in spa_client
 
     rows = run_checks(portal.outputs, user=portal.user)
 
-    code = "authorization_code"
+    web, spa = "authorization_code/confidential", "authorization_code/public"
     assert summary(rows) == [
         ("ada-batch", "client_credentials", "(claim application_id)", "= client_id", True),
         ("ada-batch", "client_credentials", "billing", "403", True),
         ("ada-batch", "client_credentials", "orders", "200", True),
-        ("ada-portal", code, "(authorize)", "code -> token", True),
-        ("ada-portal", code, "(claim application_id)", "= client_id", True),
-        ("ada-portal", code, "billing", "200", True),
-        ("ada-portal", code, "orders", "200", True),
-        ("grace-spa", code, "(authorize)", "code -> token", True),
-        ("grace-spa", code, "(claim application_id)", "= client_id", True),
-        ("grace-spa", code, "billing", "403", True),
-        ("grace-spa", code, "orders", "200", True),
+        ("ada-portal", web, "(authorize)", "code -> token", True),
+        ("ada-portal", web, "(claim application_id)", "= client_id", True),
+        ("ada-portal", web, "billing", "200", True),
+        ("ada-portal", web, "orders", "200", True),
+        ("grace-spa", spa, "(authorize)", "code -> token", True),
+        ("grace-spa", spa, "(claim application_id)", "= client_id", True),
+        ("grace-spa", spa, "billing", "403", True),
+        ("grace-spa", spa, "orders", "200", True),
     ]
     table = render(rows)
     assert "13/13 checks passed" in table and "FAIL" not in table
-    assert portal.user.password not in table and web["client_secret"] not in table
+    assert portal.user.password not in table and web_client["client_secret"] not in table
     # each user flow went through Okta's headless sign-in, then authorize and token
     calls = issuer_requests(portal)
     assert calls.count(("POST", "/api/v1/authn")) == 2
