@@ -46,7 +46,10 @@ def stack_outputs(stack: str, cwd: str | None = None) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m verify", description=__doc__.split("\n")[0])
+    # allow_abbrev=False: `--password SECRET` must not pass for `--password-env`
+    parser = argparse.ArgumentParser(
+        prog="python -m verify", description=__doc__.split("\n")[0], allow_abbrev=False
+    )
     parser.add_argument("--stack", required=True, help="the Pulumi stack to check")
     parser.add_argument("--cwd", default=None, help="the Pulumi project directory (default: .)")
     parser.add_argument(

@@ -61,15 +61,16 @@ def resolve_user(
     """The test user from the flags, else from stack config; None when none is set at all."""
     password = ""
     if password_env is not None:
+        # the value is never echoed: it could be a password typed in the wrong place
         if not _ENV_NAME.match(password_env):
             raise UserSettingError(
-                f"--password-env {password_env!r}: expected the NAME of an environment variable "
-                "that holds the password (the password itself never goes on the command line)"
+                "--password-env: expected the NAME of an environment variable (letters, digits, "
+                "_) that holds the password; the password itself never goes on the command line"
             )
         password = environ.get(password_env, "")
         if not password:
             raise UserSettingError(
-                f"--password-env {password_env}: that environment variable is not set or empty"
+                "--password-env: the environment variable it names is not set, or is empty"
             )
     config: Mapping[str, Any] = {}
     if not user or not password:

@@ -50,6 +50,14 @@ class Portal:
                 "grant_types": ["client_credentials"],
                 "token_endpoint_auth_method": "client_secret_basic",
             }
+        elif kind == "implicit":
+            body |= {
+                "application_type": "browser",
+                "grant_types": ["implicit"],
+                "response_types": ["token"],
+                "redirect_uris": [redirect],
+                "token_endpoint_auth_method": "none",
+            }
         else:
             body |= {
                 "application_type": kind,
@@ -72,8 +80,9 @@ class Portal:
         redirect: str | None = None,
         exported_redirect: str | None = None,
     ) -> dict[str, Any]:
-        """`kind`: service (client credentials), web (code + secret) or browser (PKCE SPA)."""
-        redirect = redirect or (SPA_REDIRECT if kind == "browser" else WEB_REDIRECT)
+        """`kind`: service (client credentials), web (code + secret), browser (PKCE SPA) or
+        implicit (a browser app on the implicit grant)."""
+        redirect = redirect or (WEB_REDIRECT if kind == "web" else SPA_REDIRECT)
         client = self.register(name, kind, None if kind == "service" else redirect)
         app = ok(
             self.admin.post(
@@ -91,7 +100,9 @@ class Portal:
                 201,
             )
             self.instances[(name, service)] = f"{app['id']}/application_instances/{instance['id']}"
-        flow = "client_credentials" if kind == "service" else "authorization_code"
+        flow = {"service": "client_credentials", "implicit": "implicit"}.get(
+            kind, "authorization_code"
+        )
         self.outputs["apps"][name] = {
             "clientId": client["client_id"],
             "flow": flow,

@@ -107,7 +107,22 @@ def test_password_env_must_name_a_set_variable(
         apps, monkeypatch, capsys, "--user", "x@example.com", "--password-env", "NO_SUCH_PASSWORD"
     )
     assert code == 2
-    assert "--password-env NO_SUCH_PASSWORD: that environment variable is not set" in err
+    assert "--password-env: the environment variable it names is not set" in err
+
+
+def test_a_password_is_never_a_command_line_argument(
+    apps: Portal, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # no --password flag, and no abbreviation of --password-env stands in for one
+    with pytest.raises(SystemExit) as exit_:
+        run(apps, monkeypatch, capsys, "--user", "x@example.com", "--password", "Hunter2")
+    assert exit_.value.code == 2
+    assert "unrecognized arguments: --password" in capsys.readouterr().err
+    # a password given where the variable's name belongs is refused and never echoed
+    code, out, err = run(apps, monkeypatch, capsys, "--password-env", "hunter 2 secret!")
+    assert code == 2
+    assert "expected the NAME of an environment variable" in err
+    assert "hunter" not in out + err
 
 
 def no_config() -> dict[str, Any]:
@@ -120,6 +135,7 @@ def no_config() -> dict[str, Any]:
         ("ada@example.com", None, {}, "test user 'ada@example.com' has no password"),
         (None, "PW", {"PW": "x"}, "no user: give --user LOGIN or set kong-okta-portal:verifyUser"),
         ("ada@example.com", "pass word", {}, "expected the NAME of an environment variable"),
+        ("ada@example.com", "UNSET_PW", {}, "the environment variable it names is not set"),
     ],
 )
 def test_incomplete_user_settings_are_errors(

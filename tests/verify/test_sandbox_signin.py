@@ -8,6 +8,7 @@ import httpx
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from tests.verify.conftest import SPA_REDIRECT, Portal
+from verify.check import render, run_checks
 from verify.user_flows import AuthorizeRequest
 
 
@@ -41,6 +42,7 @@ def authorize(portal: Portal, client_id: str, **extra: str) -> dict[str, list[st
 
 
 def test_authn_gives_a_session_token_for_the_test_user(portal: Portal) -> None:
+    assert portal.user.username == "developer@example.com"  # the default --test-user
     resp = authn(portal, {"username": portal.user.username, "password": portal.user.password})
     assert resp.status_code == 200
     body = resp.json()
@@ -78,3 +80,17 @@ def test_prompt_none_needs_a_session_and_a_session_token_works_once(portal: Port
 
     # interactive (no prompt=none): the sandbox still signs its test user in without a form
     assert "code" in authorize(portal, spa["client_id"])
+
+
+def test_the_sandbox_serves_the_code_flow_only_and_verify_says_so(portal: Portal) -> None:
+    portal.add_app("old-spa", "implicit", {"orders": "approved"})
+    rows = run_checks(portal.outputs, user=portal.user)
+    (row,) = [r for r in rows if r.app == "old-spa"]
+    assert (row.flow, row.service, row.got) == (
+        "implicit",
+        "(authorize)",
+        "error=unsupported_response_type",
+    )
+    assert "FAIL old-spa at authorize: the redirect to http://localhost:5173/callback" in render(
+        rows
+    )
