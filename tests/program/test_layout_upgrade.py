@@ -113,7 +113,7 @@ def test_per_developer_stack_upgrades_without_touching_kong(
     pulumi_cli.stack_init(project, "local")
     pulumi_cli.run("up", "--yes", "--skip-preview", cwd=project, env=env)
     before = kong_ids(inv)
-    assert len(before["developers"]) == 2 and len(before["instances"]) == 4
+    assert len(before["developers"]) == 2 and len(before["instances"]) == 7
     clients_before = sorted(c["client_id"] for c in inv.clients())
 
     shutil.copy(REPO / "__main__.py", project / "__main__.py")
@@ -131,7 +131,7 @@ def test_per_developer_stack_upgrades_without_touching_kong(
     resources = state["deployment"]["resources"]
     assert not [r for r in resources if r["type"].endswith(":PortalDeveloper")]
     portal_children = [r["urn"] for r in resources if "portal:Portal$" in r["urn"]]
-    assert len(portal_children) == 2 + 3 + 4  # developers, applications, contracts
+    assert len(portal_children) == 2 + 5 + 7  # developers, applications, contracts
     assert all(u.rsplit("::", 1)[1].startswith("portal-") for u in portal_children)
 
     pulumi_cli.run("preview", "--expect-no-changes", cwd=project, env=env)
