@@ -79,9 +79,6 @@ class Schema:
     def field_map(self) -> dict[str, Field]:
         return dict(self.fields)
 
-    def as_record(self) -> Field:
-        return Field("record", fields=self.fields)
-
 
 # ---------------------------------------------------------------- common field types (typedefs)
 
