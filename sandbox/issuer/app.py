@@ -7,7 +7,7 @@ from collections.abc import Callable
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from sandbox.issuer import authorize, clients, discovery, token
+from sandbox.issuer import authorize, clients, discovery, token, tokeninfo
 from sandbox.issuer.context import Issuer
 from sandbox.issuer.errors import OAuthError, OktaError, render_oauth_error, render_okta_error
 from sandbox.issuer.settings import IssuerSettings
@@ -46,6 +46,17 @@ ROUTES = [
     Route(SERVER + "/v1/keys", discovery.keys, methods=["GET"], name="keys"),
     Route(SERVER + "/v1/token", token.token, methods=["POST"], name="token"),
     Route(SERVER + "/v1/authorize", authorize.authorize, methods=["GET"], name="authorize"),
+    Route(SERVER + "/v1/introspect", tokeninfo.introspect, methods=["POST"], name="introspect"),
+    Route(SERVER + "/v1/revoke", tokeninfo.revoke, methods=["POST"], name="revoke"),
+    Route(SERVER + "/v1/userinfo", tokeninfo.userinfo, methods=["GET", "POST"], name="userinfo"),
+    Route(SERVER + "/v1/logout", tokeninfo.logout, methods=["GET"], name="logout"),
+    Route(
+        SERVER + "/v1/device/authorize",
+        tokeninfo.device_authorize,
+        methods=["POST"],
+        name="device_authorize",
+    ),
+    Route(SERVER + "/v1/par", tokeninfo.pushed_authorization, methods=["POST"], name="par"),
 ]
 
 
@@ -62,7 +73,11 @@ def create_issuer_app(
     issuer = Issuer(settings, state or IssuerState(list(settings.servers)), on_change)
     app = Starlette(
         routes=ROUTES,
-        exception_handlers={OAuthError: render_oauth_error, OktaError: render_okta_error},
+        exception_handlers={
+            OAuthError: render_oauth_error,
+            OktaError: render_okta_error,
+            clients.InvalidMetadata: clients.render_invalid_metadata,
+        },
     )
     app.state.issuer = issuer
     app.state.issuer_state = issuer.state

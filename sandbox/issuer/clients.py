@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from sandbox.issuer.context import issuer_of
-from sandbox.issuer.errors import OktaError
+from sandbox.issuer.errors import NO_STORE, OktaError
 from sandbox.issuer.registration import MetadataError, new_client, validate_metadata
 from sandbox.issuer.state import RegisteredClient
 
@@ -25,11 +25,22 @@ async def json_body(request: Request) -> Any:
         ) from None
 
 
+class InvalidMetadata(Exception):
+    """Okta's answer to invalid client metadata, in the OAuth shape of RFC 7591."""
+
+    def __init__(self, err: MetadataError) -> None:
+        super().__init__(str(err))
+        self.err = err
+
+    def response(self) -> Response:
+        return JSONResponse(self.err.body(), status_code=400, headers=NO_STORE)
+
+
 def checked_metadata(body: Any) -> dict[str, Any]:
     try:
         return validate_metadata(body)
     except MetadataError as err:
-        raise OktaError(400, "E0000001", str(err), err.causes) from None
+        raise InvalidMetadata(err) from None
 
 
 def find_client(request: Request) -> RegisteredClient:
@@ -81,23 +92,20 @@ async def replace_client(request: Request) -> Response:
     client = find_client(request)
     body = await json_body(request)
     if isinstance(body, dict) and body.get("client_id", client.client_id) != client.client_id:
-        raise OktaError(
-            400,
-            "E0000001",
-            "Api validation failed: client_id",
-            ["client_id: must match the client being updated."],
+        raise InvalidMetadata(
+            MetadataError(["client_id"], ["client_id: must match the client being updated."])
         )
     meta = checked_metadata(body)
     public_now = meta["token_endpoint_auth_method"] == "none"
     if public_now != client.is_public:
-        raise OktaError(
-            400,
-            "E0000001",
-            "Api validation failed: token_endpoint_auth_method",
-            [
-                "token_endpoint_auth_method: changing between a public and a confidential "
-                "client is not supported; register a new client."
-            ],
+        raise InvalidMetadata(
+            MetadataError(
+                ["token_endpoint_auth_method"],
+                [
+                    "token_endpoint_auth_method: changing between a public and a confidential "
+                    "client is not supported; register a new client."
+                ],
+            )
         )
     updated = RegisteredClient(
         client_id=client.client_id,
@@ -109,3 +117,8 @@ async def replace_client(request: Request) -> Response:
     issuer.state.add_client(updated, None)
     issuer.on_change()
     return JSONResponse(updated.metadata())
+
+
+async def render_invalid_metadata(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, InvalidMetadata)
+    return exc.response()

@@ -9,19 +9,62 @@ from urllib.parse import urlsplit
 
 from sandbox.issuer.state import RegisteredClient, okta_id
 
-GRANT_TYPES = ("authorization_code", "implicit", "client_credentials", "refresh_token", "password")
-RESPONSE_TYPES = ("code", "token", "id_token")
-AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+# The values Okta's spec lists for each (its `GrantType`, `ResponseType`, `ApplicationType`
+# and `EndpointAuthMethod` enums). The token endpoint implements a subset; see `token.GRANTS`.
+GRANT_TYPES = (
+    "authorization_code",
+    "client_credentials",
+    "implicit",
+    "interaction_code",
+    "password",
+    "refresh_token",
+    "urn:ietf:params:oauth:grant-type:device_code",
+    "urn:ietf:params:oauth:grant-type:jwt-bearer",
+    "urn:ietf:params:oauth:grant-type:saml2-bearer",
+    "urn:ietf:params:oauth:grant-type:token-exchange",
+    "urn:openid:params:grant-type:ciba",
+)
+RESPONSE_TYPES = ("code", "id_token", "none", "token")
+AUTH_METHODS = (
+    "client_secret_basic",
+    "client_secret_jwt",
+    "client_secret_post",
+    "none",
+    "private_key_jwt",
+)
 APPLICATION_TYPES = ("web", "native", "browser", "service")
+# Optional metadata kept and returned as given; `client_uri` and `logo_uri` are always
+# returned (null when not set), as in Okta's responses.
+URI_LISTS = ("post_logout_redirect_uris",)
+URIS = (
+    "client_uri",
+    "logo_uri",
+    "policy_uri",
+    "tos_uri",
+    "jwks_uri",
+    "initiate_login_uri",
+    "frontchannel_logout_uri",
+)
+ALWAYS = ("client_uri", "logo_uri")
+PASSED = (
+    "jwks",
+    "frontchannel_logout_session_required",
+    "request_object_signing_alg",
+    "id_token_encrypted_response_alg",
+)
 
 
 class MetadataError(ValueError):
-    """Invalid client metadata: ``causes`` are Okta ``errorCauses`` summaries."""
+    """Invalid client metadata. Okta answers `400 {"error": "invalid_client_metadata",
+    "error_description": ...}`; ``causes`` name each field and its problem."""
 
     def __init__(self, fields: list[str], causes: list[str]) -> None:
-        super().__init__("Api validation failed: " + ", ".join(fields))
+        super().__init__("; ".join(causes))
         self.fields = fields
         self.causes = causes
+
+    def body(self) -> dict[str, str]:
+        return {"error": "invalid_client_metadata", "error_description": str(self)}
 
 
 def _string_list(body: dict[str, Any], key: str, default: list[str]) -> list[str] | str:
@@ -31,6 +74,34 @@ def _string_list(body: dict[str, Any], key: str, default: list[str]) -> list[str
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         return f"{key}: expected an array of strings"
     return list(value)
+
+
+def optional_metadata(body: dict[str, Any], problems: dict[str, str]) -> dict[str, Any]:
+    """The optional metadata Okta keeps: absolute URIs, URI lists and the passed-through
+    values; `client_uri` and `logo_uri` as null when not given."""
+    extra: dict[str, Any] = {k: None for k in ALWAYS}
+    for key in URIS:
+        value = body.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not urlsplit(value).scheme:
+            problems[key] = f"{key}: '{value}' is not an absolute URI."
+        extra[key] = value
+    for key in URI_LISTS:
+        if body.get(key) is None:
+            continue
+        uris = _string_list(body, key, [])
+        if isinstance(uris, str):
+            problems[key] = uris
+            continue
+        bad = [u for u in uris if not urlsplit(u).scheme]
+        if bad:
+            problems[key] = f"{key}: '{bad[0]}' is not an absolute URI."
+        extra[key] = uris
+    for key in PASSED:
+        if body.get(key) is not None:
+            extra[key] = body[key]
+    return extra
 
 
 def validate_metadata(body: Any) -> dict[str, Any]:
@@ -53,8 +124,7 @@ def validate_metadata(body: Any) -> dict[str, Any]:
     auth_method = body.get("token_endpoint_auth_method", default_auth)
     if auth_method not in AUTH_METHODS:
         problems["token_endpoint_auth_method"] = (
-            f"token_endpoint_auth_method: '{auth_method}' is not supported by this sandbox; "
-            f"use one of {list(AUTH_METHODS)}."
+            f"token_endpoint_auth_method: '{auth_method}' is not one of {list(AUTH_METHODS)}."
         )
 
     default_grants = (
@@ -68,9 +138,9 @@ def validate_metadata(body: Any) -> dict[str, Any]:
         if grant not in GRANT_TYPES:
             problems["grant_types"] = f"grant_types: '{grant}' is not one of {list(GRANT_TYPES)}."
 
-    default_responses = ["code"] if "authorization_code" in grants else []
-    if "implicit" in grants and not default_responses:
-        default_responses = ["token"]
+    # Okta's default is `code`; a client with neither the code nor the implicit grant (a
+    # service) gets `token`, the response type Okta's own service example registers.
+    default_responses = ["code"] if "authorization_code" in grants else ["token"]
     responses = _string_list(body, "response_types", default_responses)
     if isinstance(responses, str):
         problems["response_types"] = responses
@@ -106,10 +176,14 @@ def validate_metadata(body: Any) -> dict[str, Any]:
         problems["grant_types"] = (
             "grant_types: 'authorization_code' is required when 'response_types' contains 'code'."
         )
-    if {"token", "id_token"} & set(responses) and "implicit" not in grants:
+    if "id_token" in responses and "implicit" not in grants:
         problems["grant_types"] = (
-            "grant_types: 'implicit' is required when 'response_types' contains 'token' or "
-            "'id_token'."
+            "grant_types: 'implicit' is required when 'response_types' contains 'id_token'."
+        )
+    if "token" in responses and not {"implicit", "client_credentials"} & set(grants):
+        problems["grant_types"] = (
+            "grant_types: 'implicit' or 'client_credentials' is required when "
+            "'response_types' contains 'token'."
         )
     if "refresh_token" in grants and not {"authorization_code", "password"} & set(grants):
         problems["grant_types"] = (
@@ -129,27 +203,15 @@ def validate_metadata(body: Any) -> dict[str, Any]:
             "token_endpoint_auth_method: a 'browser' application must use 'none'."
         )
 
+    if auth_method == "private_key_jwt" and not (body.get("jwks") or body.get("jwks_uri")):
+        problems["jwks"] = (
+            "jwks: 'jwks' or 'jwks_uri' is required when 'token_endpoint_auth_method' is "
+            "'private_key_jwt'."
+        )
+    extra = optional_metadata(body, problems)
     if problems:
         fields = sorted(problems)
         raise MetadataError(fields, [problems[f] for f in fields])
-
-    known = {
-        "client_name",
-        "application_type",
-        "token_endpoint_auth_method",
-        "grant_types",
-        "response_types",
-        "redirect_uris",
-        "client_id",
-        "client_secret",
-        "client_id_issued_at",
-        "client_secret_expires_at",
-    }
-    extra = {
-        k: v
-        for k, v in body.items()
-        if k not in known and k in ("client_uri", "logo_uri", "policy_uri", "tos_uri", "jwks_uri")
-    }
     return {
         "client_name": name.strip(),
         "application_type": application_type,
@@ -168,5 +230,6 @@ def new_client(metadata: dict[str, Any]) -> tuple[RegisteredClient, str | None]:
         client_id_issued_at=int(time.time()),
         **metadata,
     )
-    secret = None if client.is_public else secrets.token_urlsafe(30)
+    has_secret = client.token_endpoint_auth_method.startswith("client_secret")
+    secret = secrets.token_urlsafe(30) if has_secret else None
     return client, secret

@@ -100,6 +100,7 @@ class IssuerState:
         self._keys: dict[str, RSAKey] = {name: self._new_key() for name in server_names}
         self._clients: dict[str, RegisteredClient] = {}
         self._codes: dict[str, AuthorizationCode] = {}
+        self._revoked: dict[str, float] = {}
 
     @staticmethod
     def _new_key() -> RSAKey:
@@ -151,6 +152,18 @@ class IssuerState:
         if code is None or code.expires_at <= time.time():
             return None
         return code
+
+    # -- revoked tokens -----------------------------------------------------------------------
+    def revoke(self, jti: str, expires_at: float) -> None:
+        """Remember a revoked token id until the token would have expired anyway."""
+        with self._lock:
+            now = time.time()
+            self._revoked = {k: e for k, e in self._revoked.items() if e > now}
+            self._revoked[jti] = expires_at
+
+    def is_revoked(self, jti: str) -> bool:
+        with self._lock:
+            return jti in self._revoked
 
     # -- persistence (for the sandbox's state-file registry) --------------------------------
     def dump(self) -> dict[str, Any]:
