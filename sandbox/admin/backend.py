@@ -240,6 +240,8 @@ class Backend(Store):
         E.require_object(data)
         schema = self.schema_for(entity, data, existing)
         data = record_input(schema.fields, data, form=form)
+        if schema.rewrite_input is not None:
+            schema.rewrite_input(data, form)
         for auto in ("created_at", "updated_at"):
             data.pop(auto, None)
         if entity == "services" and "url" in data:
