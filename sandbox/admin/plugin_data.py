@@ -53,6 +53,8 @@ def field_from_spec(spec: dict[str, Any]) -> Field:
         kw["elements"] = field_from_spec(spec["elements"])
     if "fields" in spec:
         kw["fields"] = [(f["name"], field_from_spec(f)) for f in spec["fields"]]
+    if spec.get("unique"):
+        kw["unique"] = True
     if "reference" in spec:
         kw["reference"] = spec["reference"]
     if "eq" in spec and spec["eq"] is None:
@@ -83,7 +85,11 @@ def config_fields(plugin: str, settings: NodeSettings) -> list[tuple[str, Field]
     """Every `config` field of the plugin's published schema, in order, as this node's
     version names it."""
     renames = version_renames(plugin, settings)
-    fields = [(f["name"], field_from_spec(f)) for f in plugin_spec(plugin)["config_fields"]]
+    flags = load("plugin_amendments.json")["flags"].get(plugin, {})
+    fields = [
+        (f["name"], field_from_spec({**f, **flags.get(f["name"], {})}))
+        for f in plugin_spec(plugin)["config_fields"]
+    ]
     return [(renames.get(name, name), f) for name, f in fields]
 
 
