@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from sandbox.issuer.context import Issuer, issuer_of, issuer_url
 from sandbox.issuer.errors import NO_STORE, OAuthError
 from sandbox.issuer.settings import OIDC_SCOPES, AuthorizationServer
-from sandbox.issuer.state import RegisteredClient
+from sandbox.issuer.state import RefreshGrant, RegisteredClient
 from sandbox.issuer.tokens import access_token_claims, id_token_claims, sign
 
 
@@ -89,7 +89,10 @@ def token_response(
     *,
     user: bool,
     nonce: str | None = None,
+    refresh_token: str | None = None,
 ) -> Response:
+    """Okta's token response; with the user's `offline_access` consent and a client allowed
+    the refresh_token grant, a refresh token too (the same one again on a refresh)."""
     issuer = issuer_of(request)
     url = issuer_url(request, server)
     key = issuer.state.signing_key(server.name)
@@ -122,6 +125,10 @@ def token_response(
             ttl=ttl,
         )
         body["id_token"] = sign(id_claims, key)
+    if user and "offline_access" in scopes and "refresh_token" in client.grant_types:
+        body["refresh_token"] = refresh_token or issuer.state.issue_refresh(
+            RefreshGrant(server=server.name, client_id=client.client_id, scopes=list(scopes))
+        )
     return JSONResponse(body, headers=NO_STORE)
 
 
@@ -180,10 +187,32 @@ def authorization_code(
     return token_response(request, server, client, code.scopes, user=True, nonce=code.nonce)
 
 
+def refresh(
+    request: Request, server: AuthorizationServer, client: RegisteredClient, form: dict
+) -> Response:
+    value = form.get("refresh_token")
+    if not value:
+        raise OAuthError(400, "invalid_request", "The 'refresh_token' parameter is required.")
+    grant = issuer_of(request).state.refresh_grant(value)
+    if grant is None or grant.client_id != client.client_id or grant.server != server.name:
+        raise OAuthError(400, "invalid_grant", "The refresh token is invalid or expired.")
+    scopes = grant.scopes
+    if form.get("scope"):
+        scopes = requested_scopes(server, form["scope"])
+        if not set(scopes) <= set(grant.scopes):
+            raise OAuthError(
+                400,
+                "invalid_scope",
+                "The requested scope is invalid, unknown, or malformed.",
+            )
+    return token_response(request, server, client, scopes, user=True, refresh_token=value)
+
+
 Grant = Callable[[Request, AuthorizationServer, RegisteredClient, dict], Response]
 GRANTS: dict[str, Grant] = {
     "client_credentials": client_credentials,
     "authorization_code": authorization_code,
+    "refresh_token": refresh,
 }
 
 

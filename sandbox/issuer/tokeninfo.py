@@ -46,6 +46,18 @@ async def introspect(request: Request) -> Response:
     token = form.get("token")
     if not token:
         raise OAuthError(400, "invalid_request", "The 'token' parameter is required.")
+    grant = issuer.state.refresh_grant(token)
+    if grant is not None and grant.server == server.name:
+        body = {
+            "active": True,
+            "token_type": "refresh_token",
+            "scope": " ".join(grant.scopes),
+            "client_id": grant.client_id,
+            "username": issuer.user_login,
+            "sub": issuer.user_login,
+            "uid": issuer.user_id,
+        }
+        return JSONResponse(body, headers=NO_STORE)
     claims = verified_claims(request, issuer, server, token)
     if claims is None or not str(claims.get("jti", "")).startswith(("AT.", "ID.")):
         return JSONResponse({"active": False}, headers=NO_STORE)
@@ -70,10 +82,13 @@ async def revoke(request: Request) -> Response:
     issuer = issuer_of(request)
     server = issuer.server(request)
     form = await read_form(request)
-    authenticate_client(issuer, request, form)
+    client = authenticate_client(issuer, request, form)
     token = form.get("token")
     if not token:
         raise OAuthError(400, "invalid_request", "The 'token' parameter is required.")
+    grant = issuer.state.refresh_grant(token)
+    if grant is not None and grant.client_id == client.client_id:
+        issuer.state.revoke_refresh(token)
     claims = verified_claims(request, issuer, server, token)
     if claims is not None:
         issuer.state.revoke(str(claims["jti"]), float(claims["exp"]))

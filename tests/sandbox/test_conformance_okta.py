@@ -182,7 +182,12 @@ def check_tokens_and_keys(api: httpx.Client, base: str, result: Tally) -> None:
     redirect = "https://app.example/cb"
     client = api.post(
         "/oauth2/v1/clients",
-        json={"client_name": "tokens", "redirect_uris": [redirect], "response_types": ["code"]},
+        json={
+            "client_name": "tokens",
+            "redirect_uris": [redirect],
+            "response_types": ["code"],
+            "grant_types": ["authorization_code", "refresh_token"],
+        },
     ).json()
     verifier = secrets.token_urlsafe(48)
     challenge = (
@@ -227,5 +232,4 @@ def test_issuer_matches_oktas_published_spec(api: httpx.Client, base: str) -> No
     check_metadata(base, result)
     check_tokens_and_keys(api, base, result)
     print(result.line())
-    # Known differences, each a sandbox limit named in the README: no refresh tokens.
-    assert result.misses == ["token response carries refresh_token"], result.misses
+    assert result.misses == [], result.misses
