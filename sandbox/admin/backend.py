@@ -23,12 +23,9 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-import functools
 import json
-import threading
-import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from sandbox.admin import errors as E
@@ -41,7 +38,7 @@ from sandbox.admin.entities import (
     WORKSPACES,
 )
 from sandbox.admin.plugins import enabled_plugins, not_enabled_message
-from sandbox.admin.portal import PortalRules
+from sandbox.admin.portal import Portal
 from sandbox.admin.schema import (
     Schema,
     assemble_row,
@@ -52,59 +49,16 @@ from sandbox.admin.schema import (
     normalize,
     record_input,
 )
-from sandbox.settings import NodeSettings
-
-F = TypeVar("F", bound=Callable[..., Any])
-ENTITIES = (
-    "services",
-    "routes",
-    "plugins",
-    "consumers",
-    "developers",
-    "applications",
-    "application_instances",
+from sandbox.admin.store import (
+    ENTITIES,
+    KEY_FIELDS,
+    Store,
+    check_scope,
+    locked,
+    now,
+    parse_size,
 )
-MAX_SIZE = 1000
-DEFAULT_SIZE = 100
-
-
-def locked(fn: F) -> F:
-    @functools.wraps(fn)
-    def wrapper(self: Backend, *args: Any, **kwargs: Any) -> Any:
-        with self._lock:
-            return fn(self, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def now() -> int:
-    return int(time.time())
-
-
-def parse_size(raw: str | None, *, portal: bool = False) -> int:
-    if raw is None:
-        return DEFAULT_SIZE
-    try:
-        value = float(raw)
-    except ValueError:
-        if portal:
-            raise E.KongError(400, {"code": E.INVALID_SIZE, "message": "invalid size"}) from None
-        raise E.KongError(
-            400,
-            {"code": E.INVALID_SIZE, "name": "invalid size", "message": "size must be a number"},
-        ) from None
-    if not value.is_integer() or not 1 <= value <= MAX_SIZE:
-        if portal:
-            raise E.KongError(400, {"code": E.INVALID_SIZE, "message": "invalid size"})
-        raise E.KongError(
-            400,
-            {
-                "code": E.INVALID_SIZE,
-                "name": "invalid size",
-                "message": f"size must be an integer between 1 and {MAX_SIZE}",
-            },
-        )
-    return int(value)
+from sandbox.settings import NodeSettings
 
 
 def encode_offset(row_id: str) -> str:
@@ -141,14 +95,6 @@ def keyset_slice(
     return chunk, encode_offset(chunk[-1]["id"]) if len(rows) > size else None
 
 
-def _check_scope(entity: str, row: dict, parent: tuple[str, str] | None) -> None:
-    """404 unless `row` belongs to the nested `parent`; a non-proxy consumer is `Not Found`."""
-    if parent is not None and (row.get(parent[0]) or {}).get("id") != parent[1]:
-        raise E.not_found()
-    if entity == "consumers" and row.get("type") != PROXY:
-        raise E.not_found(capital=True)
-
-
 def parse_tags(raw: str | None) -> tuple[list[str], str] | None:
     """`a,b` -> AND, `a/b` -> OR (Kong's endpoints.lua); None when absent."""
     if raw is None:
@@ -164,16 +110,20 @@ def parse_tags(raw: str | None) -> tuple[list[str], str] | None:
     return tags, mode
 
 
-class Backend(PortalRules):
-    """In-memory Kong store. One RLock guards everything; every public method takes it."""
+class Backend(Store):
+    """Kong's core rules over the store; the Dev Portal rules are its `portal` collaborator.
+    Every public method takes the store's lock."""
 
     def __init__(self, settings: NodeSettings) -> None:
+        super().__init__()
         self.settings = settings
-        self._lock = threading.RLock()
         self._default_ws_id = new_id()
-        self._workspaces: dict[str, dict] = {}
-        self._tables: dict[str, dict[str, dict[str, dict]]] = {}
+        self.portal = Portal(self, settings)
         self.reset()
+
+    def acl_groups(self, workspace: str, consumer_id: str) -> list[str]:
+        """The service ids an application consumer may consume (see `Portal.acl_groups`)."""
+        return self.portal.acl_groups(workspace, consumer_id)
 
     # ------------------------------------------------------------------ lifecycle & state
 
@@ -209,13 +159,13 @@ class Backend(PortalRules):
     @locked
     def workspace(self, name_or_id: str) -> dict | None:
         """The workspace row by name or id, or None."""
-        ws = self._ws_row(name_or_id)
+        ws = self.ws_row(name_or_id)
         return copy.deepcopy(ws) if ws else None
 
     @locked
     def list(self, workspace: str, entity: str) -> list[dict]:
         """Copies of every `entity` row in `workspace` (name or id), sorted by id."""
-        ws = self._ws_row(workspace)
+        ws = self.ws_row(workspace)
         if ws is None:
             return []
         rows = self._tables[ws["id"]][entity].values()
@@ -224,52 +174,20 @@ class Backend(PortalRules):
     @locked
     def get(self, workspace: str, entity: str, id_or_key: str) -> dict | None:
         """A copy of one row by id or endpoint key, or None."""
-        ws = self._ws_row(workspace)
+        ws = self.ws_row(workspace)
         if ws is None:
             return None
-        row = self._find(ws["id"], entity, id_or_key)
+        row = self.find(ws["id"], entity, id_or_key)
         return copy.deepcopy(row) if row else None
 
     # ------------------------------------------------------------------------- internals
 
-    def _ws_row(self, name_or_id: str) -> dict | None:
-        if name_or_id in self._workspaces:
-            return self._workspaces[name_or_id]
-        for ws in self._workspaces.values():
-            if ws["name"] == name_or_id:
-                return ws
-        return None
-
     def resolve_workspace(self, name_or_id: str) -> dict:
-        with self._lock:
-            ws = self._ws_row(name_or_id)
+        with self.lock:
+            ws = self.ws_row(name_or_id)
             if ws is None:
                 raise E.message(404, f"Workspace '{name_or_id}' not found")
             return ws
-
-    def _table(self, ws_id: str, entity: str) -> dict[str, dict]:
-        return self._tables[ws_id][entity]
-
-    def _key_field(self, entity: str) -> str | None:
-        return {
-            "services": "name",
-            "routes": "name",
-            "consumers": "username",
-            "plugins": "instance_name",
-            "developers": "email",
-        }.get(entity)
-
-    def _find(self, ws_id: str, entity: str, key: str) -> dict | None:
-        table = self._table(ws_id, entity)
-        if key in table:
-            return table[key]
-        field = self._key_field(entity)
-        if field is None or is_uuid(key):
-            return None
-        for row in table.values():
-            if row.get(field) == key:
-                return row
-        return None
 
     def schema_for(self, entity: str, data: dict | None = None, existing: dict | None = None):
         """The schema of an entity; for plugins, the one of the named plugin (or a 400)."""
@@ -286,7 +204,7 @@ class Backend(PortalRules):
         return spec.schema(self.settings)
 
     def _check_unique(self, ws_id: str, schema: Schema, entity: str, row: dict) -> None:
-        table = self._table(ws_id, entity)
+        table = self.table(ws_id, entity)
         for name, f in schema.fields:
             if not f.unique or row.get(name) is None:
                 continue
@@ -322,6 +240,8 @@ class Backend(PortalRules):
         E.require_object(data)
         schema = self.schema_for(entity, data, existing)
         data = record_input(schema.fields, data, form=form)
+        if schema.rewrite_input is not None:
+            schema.rewrite_input(data, form)
         for auto in ("created_at", "updated_at"):
             data.pop(auto, None)
         if entity == "services" and "url" in data:
@@ -339,7 +259,7 @@ class Backend(PortalRules):
     def _store(self, ws_id: str, entity: str, schema: Schema, row: dict) -> dict:
         self._check_unique(ws_id, schema, entity, row)
         self._check_foreign(ws_id, schema, row)
-        self._table(ws_id, entity)[row["id"]] = row
+        self.table(ws_id, entity)[row["id"]] = row
         return copy.deepcopy(row)
 
     # ------------------------------------------------------------------- core entities
@@ -360,7 +280,7 @@ class Backend(PortalRules):
         if entity == "consumers":
             data = self._consumer_input(data)
         schema, row = self._build(ws_id, entity, data, form=form, existing=None, replace=True)
-        if row["id"] in self._table(ws_id, entity):
+        if row["id"] in self.table(ws_id, entity):
             raise E.primary_key_violation({"id": row["id"]})
         return self._store(ws_id, entity, schema, row)
 
@@ -384,13 +304,13 @@ class Backend(PortalRules):
         data = dict(E.require_object(data))
         if entity == "consumers":
             data = self._consumer_input(data)
-        existing = self._find(ws_id, entity, key)
+        existing = self.find(ws_id, entity, key)
         if existing is not None and entity == "consumers" and existing.get("type") != PROXY:
             raise E.not_found(capital=True)
         if is_uuid(key):
             data["id"] = key
         else:
-            data[self._key_field(entity) or "name"] = key
+            data[KEY_FIELDS.get(entity) or "name"] = key
         if parent is not None:
             data[parent[0]] = {"id": parent[1]}
         if existing is not None:
@@ -417,25 +337,14 @@ class Backend(PortalRules):
         return self._store(ws_id, entity, schema, row)
 
     @locked
-    def find_core(
-        self, ws_id: str, entity: str, key: str, parent: tuple[str, str] | None = None
-    ) -> dict:
-        """The row, or 404 (also when it does not belong to the nested parent)."""
-        row = self._find(ws_id, entity, key)
-        if row is None:
-            raise E.not_found()
-        _check_scope(entity, row, parent)
-        return copy.deepcopy(row)
-
-    @locked
     def delete(
         self, ws_id: str, entity: str, key: str, parent: tuple[str, str] | None = None
     ) -> None:
         """DELETE: no-op when missing; refuses a referenced service; cascades plugins etc."""
-        row = self._find(ws_id, entity, key)
+        row = self.find(ws_id, entity, key)
         if row is None:
             return
-        _check_scope(entity, row, parent)
+        check_scope(entity, row, parent)
         self._delete_row(ws_id, entity, row["id"])
 
     def _delete_row(self, ws_id: str, entity: str, row_id: str) -> None:
@@ -476,7 +385,7 @@ class Backend(PortalRules):
         """Core pagination: sorted by id, opaque offset, relative `next` (None at the end)."""
         size = parse_size(query.get("size"))
         tags = None if parent else parse_tags(query.get("tags"))
-        rows = sorted(self._table(ws_id, entity).values(), key=lambda r: r["id"])
+        rows = sorted(self.table(ws_id, entity).values(), key=lambda r: r["id"])
         if parent is not None:
             rows = [r for r in rows if (r.get(parent[0]) or {}).get("id") == parent[1]]
         if where is not None:
@@ -509,7 +418,7 @@ class Backend(PortalRules):
 
     @locked
     def workspace_upsert(self, key: str, data: Any, *, form: bool = False) -> dict:
-        existing = self._ws_row(key)
+        existing = self.ws_row(key)
         data = dict(E.require_object(data))
         if existing is not None:
             if data.get("name", existing["name"]) != existing["name"] or (
@@ -530,7 +439,7 @@ class Backend(PortalRules):
 
     @locked
     def workspace_update(self, key: str, data: Any, *, form: bool = False) -> dict:
-        existing = self._ws_row(key)
+        existing = self.ws_row(key)
         if existing is None:
             raise E.not_found()
         if isinstance(data, dict) and data.get("name", existing["name"]) != existing["name"]:
@@ -541,7 +450,7 @@ class Backend(PortalRules):
 
     @locked
     def workspace_delete(self, key: str, cascade: bool = False) -> None:
-        ws = self._ws_row(key)
+        ws = self.ws_row(key)
         if ws is None:
             return
         if ws["name"] == "default":
@@ -554,7 +463,7 @@ class Backend(PortalRules):
 
     @locked
     def workspace_meta(self, key: str) -> dict:
-        ws = self._ws_row(key)
+        ws = self.ws_row(key)
         if ws is None:
             raise E.not_found()
         return {"counts": {e: len(t) for e, t in self._tables[ws["id"]].items()}}

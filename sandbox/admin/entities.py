@@ -245,6 +245,7 @@ WORKSPACE_CONFIG: list[tuple[str, Field]] = [
     ("portal", Field("boolean", required=True, default=False)),
     ("portal_auth", Field("string", one_of=PORTAL_AUTHS, len_min=0)),
     ("portal_auth_conf", Field("string")),
+    ("meta", Field("map", values=Field("string"))),
     ("portal_auto_approve", Field("boolean")),
     ("portal_token_exp", Field("integer", between=(0, 2**31 - 1))),
     ("portal_invite_email", Field("boolean")),

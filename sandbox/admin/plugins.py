@@ -1,44 +1,32 @@
 """Plugin schemas: `config` records, scope constraints and entity checks, declared as data.
 
-Sources: TK `schemas/<plugin>/3.4.x.json`, EE `kong/plugins/application-registration/schema.lua`,
-OSS `kong/plugins/{acl,rate-limiting,cors}/schema.lua`.
+`openid-connect` and `application-registration` are built from the published 3.4 schemas
+committed in `sandbox/specs/` (see `plugin_data`); acl, rate-limiting and cors, which the
+guide does not configure, follow OSS `kong/plugins/{acl,rate-limiting,cors}/schema.lua`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sandbox.admin.entities import PLUGIN_BASE
+from sandbox.admin.plugin_data import (
+    apply_shorthands,
+    config_fields,
+    later_fields,
+    plugin_fields,
+    shorthands,
+)
 from sandbox.admin.schema import (
     EntityCheck,
     Field,
     Schema,
     one_of_array,
     string_array,
-    url_field,
 )
 from sandbox.settings import NodeSettings
-
-AUTH_METHODS = (
-    "password",
-    "client_credentials",
-    "authorization_code",
-    "bearer",
-    "introspection",
-    "userinfo",
-    "kong_oauth2",
-    "refresh_token",
-    "session",
-)
-CLIENT_AUTH = (
-    "client_secret_basic",
-    "client_secret_post",
-    "client_secret_jwt",
-    "private_key_jwt",
-    "none",
-)
-TOKEN_PARAM_TYPES = ("header", "cookie", "query", "body")
 
 
 @dataclass
@@ -52,12 +40,17 @@ class PluginSpec:
     scope: dict[str, str] = field(default_factory=dict)
     checks: list[EntityCheck] = field(default_factory=list)
     available: Callable[[NodeSettings], bool] = lambda s: True
+    published: bool = False  # its schema comes from the published data in sandbox/specs/
 
     def schema(self, settings: NodeSettings) -> Schema:
         fields: list[tuple[str, Field]] = []
+        top = plugin_fields(self.name) if self.published else {}
+        rewrites = shorthands(self.name) if self.published else []
         for name, f in PLUGIN_BASE:
             if name == "config":
                 f = Field("record", required=True, fields=self.config(settings))
+            elif name in top:
+                f = dataclasses.replace(top[name], on_delete=f.on_delete)
             elif name in self.scope:
                 f = Field(
                     f.type,
@@ -72,146 +65,22 @@ class PluginSpec:
             fields,
             endpoint_key="instance_name",
             entity_checks=list(self.checks),
+            rewrite_input=(
+                (lambda data, form: apply_shorthands(rewrites, data, form=form))
+                if rewrites
+                else None
+            ),
         )
 
 
 def _oidc_config(settings: NodeSettings) -> list[tuple[str, Field]]:
-    claim_field = settings.consumer_claim_field
-    return [
-        ("issuer", url_field(required=True)),
-        ("using_pseudo_issuer", Field("boolean", default=False)),
-        ("discovery_headers_names", string_array()),
-        ("discovery_headers_values", string_array()),
-        ("extra_jwks_uris", Field("set", elements=url_field())),
-        ("rediscovery_lifetime", Field("number", default=30)),
-        ("auth_methods", one_of_array(AUTH_METHODS, default=list(AUTH_METHODS))),
-        ("client_id", string_array()),
-        ("client_secret", string_array()),
-        ("client_auth", one_of_array(CLIENT_AUTH)),
-        ("client_alg", string_array()),
-        ("client_arg", Field("string", default="client_id")),
-        ("redirect_uri", Field("array", elements=url_field())),
-        ("login_redirect_uri", Field("array", elements=url_field())),
-        ("logout_redirect_uri", Field("array", elements=url_field())),
-        ("forbidden_redirect_uri", Field("array", elements=url_field())),
-        ("forbidden_error_message", Field("string", default="Forbidden")),
-        ("unauthorized_redirect_uri", Field("array", elements=url_field())),
-        ("unauthorized_error_message", Field("string", default="Unauthorized")),
-        (
-            "response_mode",
-            Field(
-                "string",
-                default="query",
-                one_of=(
-                    "query",
-                    "form_post",
-                    "fragment",
-                    "query.jwt",
-                    "form_post.jwt",
-                    "fragment.jwt",
-                    "jwt",
-                ),
-            ),
-        ),
-        ("response_type", string_array(default=["code"])),
-        ("scopes", string_array(default=["openid"])),
-        ("audience", string_array()),
-        ("issuers_allowed", string_array()),
-        ("scopes_required", string_array()),
-        ("scopes_claim", string_array(default=["scope"])),
-        ("audience_required", string_array()),
-        ("audience_claim", string_array(default=["aud"])),
-        ("groups_required", string_array()),
-        ("groups_claim", string_array(default=["groups"])),
-        ("roles_required", string_array()),
-        ("roles_claim", string_array(default=["roles"])),
-        ("authenticated_groups_claim", string_array()),
-        ("authorization_endpoint", url_field()),
-        ("token_endpoint", url_field()),
-        ("introspection_endpoint", url_field()),
-        ("revocation_endpoint", url_field()),
-        ("userinfo_endpoint", url_field()),
-        ("end_session_endpoint", url_field()),
-        ("introspect_jwt_tokens", Field("boolean", default=False)),
-        ("introspection_hint", Field("string", default="access_token")),
-        (claim_field, string_array()),
-        (
-            "consumer_by",
-            one_of_array(("id", "username", "custom_id"), default=["username", "custom_id"]),
-        ),
-        ("consumer_optional", Field("boolean", default=False)),
-        ("credential_claim", string_array(default=["sub"])),
-        ("anonymous", Field("string")),
-        ("run_on_preflight", Field("boolean", default=True)),
-        ("leeway", Field("number", default=0)),
-        ("verify_parameters", Field("boolean", default=False)),
-        ("verify_nonce", Field("boolean", default=True)),
-        ("verify_claims", Field("boolean", default=True)),
-        ("verify_signature", Field("boolean", default=True)),
-        (
-            "ignore_signature",
-            one_of_array(
-                (
-                    "password",
-                    "client_credentials",
-                    "authorization_code",
-                    "refresh_token",
-                    "session",
-                    "introspection",
-                    "userinfo",
-                ),
-                default=[],
-            ),
-        ),
-        ("enable_hs_signatures", Field("boolean", default=False)),
-        ("disable_session", string_array()),
-        ("cache_ttl", Field("number", default=3600)),
-        ("cache_introspection", Field("boolean", default=True)),
-        ("cache_tokens", Field("boolean", default=True)),
-        ("cache_user_info", Field("boolean", default=True)),
-        ("search_user_info", Field("boolean", default=False)),
-        ("display_errors", Field("boolean", default=False)),
-        ("ssl_verify", Field("boolean", default=False)),
-        ("timeout", Field("number", default=10000)),
-        ("http_version", Field("number", default=1.1)),
-        ("http_proxy", url_field()),
-        ("https_proxy", url_field()),
-        ("no_proxy", Field("string")),
-        ("keepalive", Field("boolean", default=True)),
-        ("hide_credentials", Field("boolean", default=False)),
-        (
-            "bearer_token_param_type",
-            one_of_array(TOKEN_PARAM_TYPES, default=["header", "query", "body"]),
-        ),
-        ("upstream_headers_claims", string_array()),
-        ("upstream_headers_names", string_array()),
-        ("upstream_access_token_header", Field("string", default="authorization:bearer")),
-        ("refresh_tokens", Field("boolean", default=True)),
-        ("preserve_query_args", Field("boolean", default=False)),
-        ("session_secret", Field("string")),
-        ("session_cookie_name", Field("string", default="session")),
-        (
-            "session_storage",
-            Field("string", default="cookie", one_of=("cookie", "memcache", "memcached", "redis")),
-        ),
-    ]
+    return config_fields("openid-connect", settings)
 
 
 def _app_reg_config(settings: NodeSettings) -> list[tuple[str, Field]]:
-    fields = [
-        ("display_name", Field("string", required=True, unique=True)),
-        ("description", Field("string", unique=True)),
-        ("auto_approve", Field("boolean", required=True, default=False)),
-        ("show_issuer", Field("boolean", required=True, default=False)),
-    ]
-    if settings.at_least("3.4.3.7"):
-        fields.append(
-            (
-                "enable_proxy_with_consumer_credential",
-                Field("boolean", required=True, default=False),
-            )
-        )
-    return fields
+    return config_fields("application-registration", settings) + later_fields(
+        "application-registration", settings
+    )
 
 
 def _acl_config(settings: NodeSettings) -> list[tuple[str, Field]]:
@@ -323,7 +192,9 @@ def _cors_config(settings: NodeSettings) -> list[tuple[str, Field]]:
 PLUGINS: dict[str, PluginSpec] = {
     spec.name: spec
     for spec in (
-        PluginSpec("openid-connect", 1050, _oidc_config, scope={"consumer": "null"}),
+        PluginSpec(
+            "openid-connect", 1050, _oidc_config, scope={"consumer": "null"}, published=True
+        ),
         PluginSpec(
             "application-registration",
             995,
@@ -335,6 +206,7 @@ PLUGINS: dict[str, PluginSpec] = {
                 "consumer_group": "null",
             },
             available=lambda s: s.portal_available,
+            published=True,
         ),
         PluginSpec("acl", 950, _acl_config, scope={"consumer": "null"}, checks=[_acl_checks]),
         PluginSpec("rate-limiting", 910, _rate_limiting_config, checks=[_rate_limiting_checks]),

@@ -1,6 +1,6 @@
 """Dev Portal rules (EE 3.4): developers, applications, application instances.
 
-Mixed into `Backend`; relies on its store helpers (`_tables`, `_find`, `_lock`, ...). Access
+The `Backend` holds one `Portal` as its collaborator; both work on the same `Store`. Access
 rule for the proxy: an application may consume a service when it has an application instance
 for that service with `status == 0` and `suspended is False` (Kong adds ACL group = service id).
 """
@@ -32,10 +32,11 @@ from sandbox.admin.schema import (
     unknown_fields,
     validate,
 )
+from sandbox.admin.store import Store, now, parse_size
 
 if TYPE_CHECKING:
-    from sandbox.admin.backend import Backend
     from sandbox.admin.schema import Schema
+    from sandbox.settings import NodeSettings
 
 APPROVED, PENDING, UNVERIFIED = 0, 1, 5
 INSTANCE_INPUT = ("service", "status", "suspended", "application", "id")
@@ -58,8 +59,6 @@ def _sort_key(value: Any) -> tuple:
 
 def portal_page(rows: list[dict], query: dict[str, str], path: str) -> dict:
     """EE `crud_helpers.paginate`: in-memory sort, offset = id of the next page's first row."""
-    from sandbox.admin.backend import parse_size
-
     size = parse_size(query.get("size"), portal=True)
     sort_by = query.get("sort_by") or "id"
     desc = query.get("sort_desc") in ("true", "1")
@@ -103,33 +102,38 @@ def _status_filter(rows: list[dict], query: dict[str, str]) -> list[dict]:
     return [r for r in rows if r.get("status") == status]
 
 
-class PortalRules:
-    """Developer / application / application instance operations (all take the lock)."""
+class Portal:
+    """Developer / application / application instance operations on the shared store (all
+    take its lock)."""
+
+    def __init__(self, store: Store, settings: NodeSettings) -> None:
+        self.store = store
+        self.settings = settings
 
     # ------------------------------------------------------------------------ read API
 
-    def acl_groups(self: Backend, workspace: str, consumer_id: str) -> list[str]:
+    def acl_groups(self, workspace: str, consumer_id: str) -> list[str]:
         """The ACL groups Kong gives an application's hidden consumer: one per service with an
         approved (status 0), unsuspended instance, the group being that service's id."""
-        with self._lock:
-            ws = self._ws_row(workspace)
+        with self.store.lock:
+            ws = self.store.ws_row(workspace)
             if ws is None:
                 return []
             apps = [
                 a["id"]
-                for a in self._table(ws["id"], "applications").values()
+                for a in self.store.table(ws["id"], "applications").values()
                 if (a.get("consumer") or {}).get("id") == consumer_id
             ]
             return sorted(
                 i["service"]["id"]
-                for i in self._table(ws["id"], "application_instances").values()
+                for i in self.store.table(ws["id"], "application_instances").values()
                 if i["application"]["id"] in apps and i["status"] == APPROVED and not i["suspended"]
             )
 
     # ------------------------------------------------------------------------ helpers
 
     def _body_for(
-        self: Backend, data: Any, schema: Schema, form: bool, find: Callable[[], T]
+        self, data: Any, schema: Schema, form: bool, find: Callable[[], T]
     ) -> tuple[T, dict]:
         """The prologue of a write under a parent: reject a non-object body, then look up the
         parent (its 404 comes next), then copy the body (coercing form data)."""
@@ -137,20 +141,20 @@ class PortalRules:
         parent = find()
         return parent, record_input(schema.fields, data, form=form)
 
-    def portal_enabled(self: Backend, ws: dict) -> bool:
+    def portal_enabled(self, ws: dict) -> bool:
         """Portal endpoints exist only up to 3.4 and when workspace `config.portal` is true."""
         return self.settings.portal_available and bool((ws.get("config") or {}).get("portal"))
 
-    def _consumers_clash(self: Backend, ws_id: str, field: str, value: Any, own: str | None):
+    def _consumers_clash(self, ws_id: str, field: str, value: Any, own: str | None):
         if value is None:
             return None
-        for c in self._table(ws_id, "consumers").values():
+        for c in self.store.table(ws_id, "consumers").values():
             if c["id"] != own and c.get(field) == value:
                 return c
         return None
 
-    def _new_consumer(self: Backend, ws_id: str, username: str, custom_id: Any, ctype: int):
-        ts = now_ts()
+    def _new_consumer(self, ws_id: str, username: str, custom_id: Any, ctype: int):
+        ts = now()
         row = {
             "id": new_id(),
             "created_at": ts,
@@ -161,10 +165,10 @@ class PortalRules:
             "type": ctype,
             "tags": None,
         }
-        self._table(ws_id, "consumers")[row["id"]] = row
+        self.store.table(ws_id, "consumers")[row["id"]] = row
         return row
 
-    def _validate_meta(self: Backend, ws: dict, meta: Any) -> None:
+    def _validate_meta(self, ws: dict, meta: Any) -> None:
         fields_json = (ws.get("config") or {}).get("portal_developer_meta_fields")
         try:
             meta_fields = json.loads(fields_json or DEFAULT_META_FIELDS)
@@ -190,8 +194,8 @@ class PortalRules:
 
     # ----------------------------------------------------------------------- developers
 
-    def developer_insert(self: Backend, ws: dict, data: Any, *, form: bool = False) -> dict:
-        with self._lock:
+    def developer_insert(self, ws: dict, data: Any, *, form: bool = False) -> dict:
+        with self.store.lock:
             E.require_object(data)
             cfg = ws.get("config") or {}
             if not cfg.get("portal_auth"):
@@ -227,7 +231,7 @@ class PortalRules:
             self._validate_meta(ws, row.get("meta"))
             row = normalize(DEVELOPERS.fields, row)
             ws_id = ws["id"]
-            table = self._table(ws_id, "developers")
+            table = self.store.table(ws_id, "developers")
             if row["id"] in table:
                 raise E.primary_key_violation({"id": row["id"]})
             email = row["email"]
@@ -240,26 +244,26 @@ class PortalRules:
                     "custom_id", "developer already exists with custom_id: " + str(row["custom_id"])
                 )
             consumer = self._new_consumer(ws_id, email, row.get("custom_id"), DEVELOPER)
-            ts = now_ts()
+            ts = now()
             row.update(consumer={"id": consumer["id"]}, created_at=ts, updated_at=ts)
             table[row["id"]] = row
             return render(row) or {}
 
-    def developer_find(self: Backend, ws: dict, key: str) -> dict:
-        with self._lock:
-            row = self._find(ws["id"], "developers", key)
+    def developer_find(self, ws: dict, key: str) -> dict:
+        with self.store.lock:
+            row = self.store.find(ws["id"], "developers", key)
             if row is None:
                 raise E.not_found()
             return copy.deepcopy(row)
 
-    def developer_get(self: Backend, ws: dict, key: str) -> dict:
+    def developer_get(self, ws: dict, key: str) -> dict:
         body = render(self.developer_find(ws, key)) or {}
         body["roles"] = []
         return body
 
-    def developer_page(self: Backend, ws: dict, query: dict[str, str], path: str) -> dict:
-        with self._lock:
-            rows = list(self._table(ws["id"], "developers").values())
+    def developer_page(self, ws: dict, query: dict[str, str], path: str) -> dict:
+        with self.store.lock:
+            rows = list(self.store.table(ws["id"], "developers").values())
             rows = _status_filter(rows, query)
             if query.get("custom_id") is not None:
                 rows = [r for r in rows if r.get("custom_id") == query["custom_id"]]
@@ -269,10 +273,8 @@ class PortalRules:
             body["data"] = [dict(render(r) or {}, roles=[]) for r in body["data"]]
             return body
 
-    def developer_update(
-        self: Backend, ws: dict, key: str, data: Any, *, form: bool = False
-    ) -> dict:
-        with self._lock:
+    def developer_update(self, ws: dict, key: str, data: Any, *, form: bool = False) -> dict:
+        with self.store.lock:
             existing, data = self._body_for(
                 data, DEVELOPERS, form, lambda: self.developer_find(ws, key)
             )
@@ -301,14 +303,14 @@ class PortalRules:
                     continue
                 dup_dev = any(
                     d["id"] != existing["id"] and d.get(field) == value
-                    for d in self._table(ws_id, "developers").values()
+                    for d in self.store.table(ws_id, "developers").values()
                 )
                 if dup_dev or self._consumers_clash(ws_id, cfield, value, own_consumer):
                     raise _conflict(field, f"already exists with value '{value}'")
             row = normalize(DEVELOPERS.fields, row)
-            row["updated_at"] = now_ts()
-            self._table(ws_id, "developers")[row["id"]] = row
-            consumer = self._table(ws_id, "consumers").get(own_consumer or "")
+            row["updated_at"] = now()
+            self.store.table(ws_id, "developers")[row["id"]] = row
+            consumer = self.store.table(ws_id, "consumers").get(own_consumer or "")
             if consumer is not None:
                 consumer.update(
                     username=row["email"],
@@ -320,36 +322,36 @@ class PortalRules:
                 suspended = row.get("status") != APPROVED
                 app_ids = {
                     a["id"]
-                    for a in self._table(ws_id, "applications").values()
+                    for a in self.store.table(ws_id, "applications").values()
                     if a["developer"]["id"] == row["id"]
                 }
-                for inst in self._table(ws_id, "application_instances").values():
+                for inst in self.store.table(ws_id, "application_instances").values():
                     if inst["application"]["id"] in app_ids:
                         inst["suspended"] = suspended
                         inst["updated_at"] = row["updated_at"]
             return {"developer": render(row)}
 
-    def developer_delete(self: Backend, ws: dict, key: str) -> None:
-        with self._lock:
+    def developer_delete(self, ws: dict, key: str) -> None:
+        with self.store.lock:
             dev = self.developer_find(ws, key)
             ws_id = ws["id"]
-            for app in list(self._table(ws_id, "applications").values()):
+            for app in list(self.store.table(ws_id, "applications").values()):
                 if app["developer"]["id"] == dev["id"]:
                     self._delete_application(ws_id, app)
             if dev.get("consumer"):
-                self._table(ws_id, "consumers").pop(dev["consumer"]["id"], None)
-            self._table(ws_id, "developers").pop(dev["id"], None)
+                self.store.table(ws_id, "consumers").pop(dev["consumer"]["id"], None)
+            self.store.table(ws_id, "developers").pop(dev["id"], None)
 
     # --------------------------------------------------------------------- applications
 
-    def _required_by_strategy(self: Backend, row: dict) -> None:
+    def _required_by_strategy(self, row: dict) -> None:
         needed = (
             "custom_id" if self.settings.portal_app_auth == "external-oauth2" else "redirect_uri"
         )
         if row.get(needed) is None:
             raise _violation(needed, "required field missing")
 
-    def _app_conflicts(self: Backend, ws_id: str, row: dict, own_consumer: str | None) -> None:
+    def _app_conflicts(self, ws_id: str, row: dict, own_consumer: str | None) -> None:
         username = f"{row['developer']['id']}_{row['name']}"
         for field, value, label in (
             ("username", username, "name"),
@@ -369,9 +371,9 @@ class PortalRules:
                 )
 
     def application_insert(
-        self: Backend, ws: dict, data: Any, *, form: bool = False, developer: str | None = None
+        self, ws: dict, data: Any, *, form: bool = False, developer: str | None = None
     ) -> dict:
-        with self._lock:
+        with self.store.lock:
             data = record_input(APPLICATIONS.fields, E.require_object(data), form=form)
             ws_id = ws["id"]
             if developer is not None:
@@ -384,39 +386,35 @@ class PortalRules:
             row["id"] = row.get("id") or new_id()
             self._required_by_strategy(row)
             check_row(APPLICATIONS, row)
-            if row["developer"]["id"] not in self._table(ws_id, "developers"):
+            if row["developer"]["id"] not in self.store.table(ws_id, "developers"):
                 raise E.foreign_key_violation("developer", row["developer"], "developers")
-            if row["id"] in self._table(ws_id, "applications"):
+            if row["id"] in self.store.table(ws_id, "applications"):
                 raise E.primary_key_violation({"id": row["id"]})
             self._app_conflicts(ws_id, row, None)
             consumer = self._new_consumer(
                 ws_id, f"{row['developer']['id']}_{row['name']}", row.get("custom_id"), APPLICATION
             )
-            ts = now_ts()
+            ts = now()
             row.update(consumer={"id": consumer["id"]}, created_at=ts, updated_at=ts)
-            self._table(ws_id, "applications")[row["id"]] = row
+            self.store.table(ws_id, "applications")[row["id"]] = row
             return render(row) or {}
 
-    def application_find(
-        self: Backend, ws: dict, app_id: str, developer: str | None = None
-    ) -> dict:
-        with self._lock:
+    def application_find(self, ws: dict, app_id: str, developer: str | None = None) -> dict:
+        with self.store.lock:
             dev_id = self.developer_find(ws, developer)["id"] if developer is not None else None
             if not is_uuid(app_id):
                 raise E.invalid_primary_key(app_id)
-            row = self._table(ws["id"], "applications").get(app_id)
+            row = self.store.table(ws["id"], "applications").get(app_id)
             if row is None or (dev_id is not None and row["developer"]["id"] != dev_id):
                 raise E.not_found()
             return copy.deepcopy(row)
 
-    def application_page(
-        self: Backend, ws: dict, developer: str, query: dict[str, str], path: str
-    ) -> dict:
-        with self._lock:
+    def application_page(self, ws: dict, developer: str, query: dict[str, str], path: str) -> dict:
+        with self.store.lock:
             dev_id = self.developer_find(ws, developer)["id"]
             rows = [
                 a
-                for a in self._table(ws["id"], "applications").values()
+                for a in self.store.table(ws["id"], "applications").values()
                 if a["developer"]["id"] == dev_id
             ]
             body = portal_page(rows, query, path)
@@ -424,7 +422,7 @@ class PortalRules:
             return body
 
     def application_update(
-        self: Backend,
+        self,
         ws: dict,
         app_id: str,
         data: Any,
@@ -432,7 +430,7 @@ class PortalRules:
         form: bool = False,
         developer: str | None = None,
     ) -> dict:
-        with self._lock:
+        with self.store.lock:
             existing, data = self._body_for(
                 data, APPLICATIONS, form, lambda: self.application_find(ws, app_id, developer)
             )
@@ -453,9 +451,9 @@ class PortalRules:
             ws_id = ws["id"]
             own = (existing.get("consumer") or {}).get("id")
             self._app_conflicts(ws_id, row, own)
-            row["updated_at"] = now_ts()
-            self._table(ws_id, "applications")[row["id"]] = row
-            consumer = self._table(ws_id, "consumers").get(own or "")
+            row["updated_at"] = now()
+            self.store.table(ws_id, "applications")[row["id"]] = row
+            consumer = self.store.table(ws_id, "consumers").get(own or "")
             if consumer is not None:
                 username = f"{row['developer']['id']}_{row['name']}"
                 consumer.update(
@@ -466,15 +464,13 @@ class PortalRules:
                 )
             return render(row) or {}
 
-    def application_delete(
-        self: Backend, ws: dict, app_id: str, developer: str | None = None
-    ) -> None:
-        with self._lock:
+    def application_delete(self, ws: dict, app_id: str, developer: str | None = None) -> None:
+        with self.store.lock:
             if developer is not None:
                 self.developer_find(ws, developer)
             if not is_uuid(app_id):
                 raise E.invalid_primary_key(app_id)
-            row = self._table(ws["id"], "applications").get(app_id)
+            row = self.store.table(ws["id"], "applications").get(app_id)
             if row is None:
                 return
             if (
@@ -484,34 +480,34 @@ class PortalRules:
                 raise E.not_found()
             self._delete_application(ws["id"], row)
 
-    def _delete_application(self: Backend, ws_id: str, app: dict) -> None:
-        instances = self._table(ws_id, "application_instances")
+    def _delete_application(self, ws_id: str, app: dict) -> None:
+        instances = self.store.table(ws_id, "application_instances")
         for inst in list(instances.values()):
             if inst["application"]["id"] == app["id"]:
                 del instances[inst["id"]]
         if app.get("consumer"):
-            self._table(ws_id, "consumers").pop(app["consumer"]["id"], None)
-        self._table(ws_id, "applications").pop(app["id"], None)
+            self.store.table(ws_id, "consumers").pop(app["consumer"]["id"], None)
+        self.store.table(ws_id, "applications").pop(app["id"], None)
 
-    def service_applications(self: Backend, ws: dict, service: str) -> dict:
-        with self._lock:
-            svc = self.find_core(ws["id"], "services", service)
+    def service_applications(self, ws: dict, service: str) -> dict:
+        with self.store.lock:
+            svc = self.store.find_core(ws["id"], "services", service)
             app_ids = {
                 i["application"]["id"]
-                for i in self._table(ws["id"], "application_instances").values()
+                for i in self.store.table(ws["id"], "application_instances").values()
                 if i["service"]["id"] == svc["id"]
             }
             apps = [
                 render(a)
-                for a in self._table(ws["id"], "applications").values()
+                for a in self.store.table(ws["id"], "applications").values()
                 if a["id"] in app_ids
             ]
             return {"data": apps, "total": len(apps)}
 
     # ------------------------------------------------------------- application instances
 
-    def _app_reg_plugin(self: Backend, ws_id: str, service_id: str) -> dict | None:
-        for p in self._table(ws_id, "plugins").values():
+    def _app_reg_plugin(self, ws_id: str, service_id: str) -> dict | None:
+        for p in self.store.table(ws_id, "plugins").values():
             if (
                 p["name"] == "application-registration"
                 and (p.get("service") or {}).get("id") == service_id
@@ -520,7 +516,7 @@ class PortalRules:
         return None
 
     def instance_insert(
-        self: Backend,
+        self,
         ws: dict,
         app_id: str,
         data: Any,
@@ -528,7 +524,7 @@ class PortalRules:
         form: bool = False,
         developer: str | None = None,
     ) -> dict:
-        with self._lock:
+        with self.store.lock:
             app, data = self._body_for(
                 data,
                 APPLICATION_INSTANCES,
@@ -548,7 +544,7 @@ class PortalRules:
             if errs:
                 raise E.schema_violation(errs)
             ws_id = ws["id"]
-            if svc["id"] not in self._table(ws_id, "services"):
+            if svc["id"] not in self.store.table(ws_id, "services"):
                 raise E.foreign_key_violation("service", {"id": svc["id"]}, "services")
             plugin = self._app_reg_plugin(ws_id, svc["id"])
             if plugin is None:
@@ -562,13 +558,13 @@ class PortalRules:
             status = data.get("status")
             if status is None:
                 status = APPROVED if plugin["config"].get("auto_approve") else PENDING
-            dev = self._table(ws_id, "developers").get(app["developer"]["id"]) or {}
+            dev = self.store.table(ws_id, "developers").get(app["developer"]["id"]) or {}
             composite = f"{app['id']}_{svc['id']}"
-            for other in self._table(ws_id, "application_instances").values():
+            for other in self.store.table(ws_id, "application_instances").values():
                 if other["composite_id"] == composite:
                     raise E.unique_violation({"composite_id": composite})
             inst_id = data.get("id") if is_uuid(data.get("id")) else new_id()
-            ts = now_ts()
+            ts = now()
             row = {
                 "id": inst_id,
                 "created_at": ts,
@@ -579,18 +575,18 @@ class PortalRules:
                 "composite_id": composite,
                 "status": int(status),
             }
-            self._table(ws_id, "application_instances")[row["id"]] = row
+            self.store.table(ws_id, "application_instances")[row["id"]] = row
             return render(row) or {}
 
-    def _expand(self: Backend, ws_id: str, inst: dict, by_service: bool) -> dict:
+    def _expand(self, ws_id: str, inst: dict, by_service: bool) -> dict:
         out = render(inst) or {}
-        app = copy.deepcopy(self._table(ws_id, "applications").get(inst["application"]["id"]))
+        app = copy.deepcopy(self.store.table(ws_id, "applications").get(inst["application"]["id"]))
         if app is not None:
-            dev = self._table(ws_id, "developers").get(app["developer"]["id"])
+            dev = self.store.table(ws_id, "developers").get(app["developer"]["id"])
             app["developer"] = render(dev) if dev else app["developer"]
             out["application"] = render(app)
         if by_service:
-            svc = self._table(ws_id, "services").get(inst["service"]["id"])
+            svc = self.store.table(ws_id, "services").get(inst["service"]["id"])
             out["service"] = copy.deepcopy(svc) if svc else inst["service"]
         else:
             plugin = self._app_reg_plugin(ws_id, inst["service"]["id"])
@@ -600,7 +596,7 @@ class PortalRules:
         return out
 
     def instance_page(
-        self: Backend,
+        self,
         ws: dict,
         query: dict[str, str],
         path: str,
@@ -609,11 +605,11 @@ class PortalRules:
         developer: str | None = None,
         service: str | None = None,
     ) -> dict:
-        with self._lock:
+        with self.store.lock:
             ws_id = ws["id"]
-            rows = list(self._table(ws_id, "application_instances").values())
+            rows = list(self.store.table(ws_id, "application_instances").values())
             if service is not None:
-                sid = self.find_core(ws_id, "services", service)["id"]
+                sid = self.store.find_core(ws_id, "services", service)["id"]
                 rows = [r for r in rows if r["service"]["id"] == sid]
             else:
                 app = self.application_find(ws, application or "", developer)
@@ -624,7 +620,7 @@ class PortalRules:
             return body
 
     def _instance_lookup(
-        self: Backend,
+        self,
         ws: dict,
         inst_id: str,
         application: str | None,
@@ -634,18 +630,18 @@ class PortalRules:
         """The instance under that parent (the stored row), or 404."""
         ws_id = ws["id"]
         if service is not None:
-            parent = ("service", self.find_core(ws_id, "services", service)["id"])
+            parent = ("service", self.store.find_core(ws_id, "services", service)["id"])
         else:
             parent = ("application", self.application_find(ws, application or "", developer)["id"])
         if not is_uuid(inst_id):
             raise E.invalid_primary_key(inst_id)
-        row = self._table(ws_id, "application_instances").get(inst_id)
+        row = self.store.table(ws_id, "application_instances").get(inst_id)
         if row is None or row[parent[0]]["id"] != parent[1]:
             raise E.not_found()
         return row
 
     def instance_get(
-        self: Backend,
+        self,
         ws: dict,
         inst_id: str,
         *,
@@ -653,12 +649,12 @@ class PortalRules:
         developer: str | None = None,
         service: str | None = None,
     ) -> dict:
-        with self._lock:
+        with self.store.lock:
             row = self._instance_lookup(ws, inst_id, application, developer, service)
             return render(row) or {}
 
     def instance_update(
-        self: Backend,
+        self,
         ws: dict,
         inst_id: str,
         data: Any,
@@ -668,7 +664,7 @@ class PortalRules:
         developer: str | None = None,
         service: str | None = None,
     ) -> dict:
-        with self._lock:
+        with self.store.lock:
             row, data = self._body_for(
                 data,
                 APPLICATION_INSTANCES,
@@ -680,11 +676,11 @@ class PortalRules:
             if errs:
                 raise E.schema_violation(errs)
             row.update(normalize(APPLICATION_INSTANCES.fields, changes))
-            row["updated_at"] = now_ts()
+            row["updated_at"] = now()
             return render(row) or {}
 
     def instance_delete(
-        self: Backend,
+        self,
         ws: dict,
         inst_id: str,
         *,
@@ -692,17 +688,11 @@ class PortalRules:
         developer: str | None = None,
         service: str | None = None,
     ) -> None:
-        with self._lock:
+        with self.store.lock:
             try:
                 row = self._instance_lookup(ws, inst_id, application, developer, service)
             except E.KongError as exc:
                 if exc.status == 404:
                     return  # an unknown instance, or a wrong or unknown parent, still answers 204
                 raise
-            del self._table(ws["id"], "application_instances")[row["id"]]
-
-
-def now_ts() -> int:
-    from sandbox.admin.backend import now
-
-    return now()
+            del self.store.table(ws["id"], "application_instances")[row["id"]]

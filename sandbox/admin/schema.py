@@ -75,12 +75,11 @@ class Schema:
     endpoint_key: str | None = None
     entity_checks: list[EntityCheck] = field(default_factory=list)
     portal: bool = False  # EE portal entity: rendered without nulls, no tags
+    # Rewrites a request body before validation (a plugin's deprecated shorthand fields).
+    rewrite_input: Callable[[Any, bool], None] | None = None
 
     def field_map(self) -> dict[str, Field]:
         return dict(self.fields)
-
-    def as_record(self) -> Field:
-        return Field("record", fields=self.fields)
 
 
 # ---------------------------------------------------------------- common field types (typedefs)

@@ -92,6 +92,15 @@ class AuthorizationCode:
     expires_at: float
 
 
+@dataclass
+class RefreshGrant:
+    """What a refresh token stands for: the user's consent to these scopes for this client."""
+
+    server: str
+    client_id: str
+    scopes: list[str]
+
+
 class IssuerState:
     """Keys per authorization server, clients and one-time codes; safe across threads."""
 
@@ -100,6 +109,8 @@ class IssuerState:
         self._keys: dict[str, RSAKey] = {name: self._new_key() for name in server_names}
         self._clients: dict[str, RegisteredClient] = {}
         self._codes: dict[str, AuthorizationCode] = {}
+        self._revoked: dict[str, float] = {}
+        self._refresh: dict[str, RefreshGrant] = {}
 
     @staticmethod
     def _new_key() -> RSAKey:
@@ -151,6 +162,33 @@ class IssuerState:
         if code is None or code.expires_at <= time.time():
             return None
         return code
+
+    # -- refresh tokens (opaque, kept in memory only, never in the state file) ----------------
+    def issue_refresh(self, grant: RefreshGrant) -> str:
+        value = secrets.token_urlsafe(32)
+        with self._lock:
+            self._refresh[value] = grant
+        return value
+
+    def refresh_grant(self, value: str) -> RefreshGrant | None:
+        with self._lock:
+            return self._refresh.get(value)
+
+    def revoke_refresh(self, value: str) -> bool:
+        with self._lock:
+            return self._refresh.pop(value, None) is not None
+
+    # -- revoked tokens -----------------------------------------------------------------------
+    def revoke(self, jti: str, expires_at: float) -> None:
+        """Remember a revoked token id until the token would have expired anyway."""
+        with self._lock:
+            now = time.time()
+            self._revoked = {k: e for k, e in self._revoked.items() if e > now}
+            self._revoked[jti] = expires_at
+
+    def is_revoked(self, jti: str) -> bool:
+        with self._lock:
+            return jti in self._revoked
 
     # -- persistence (for the sandbox's state-file registry) --------------------------------
     def dump(self) -> dict[str, Any]:

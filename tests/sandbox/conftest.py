@@ -11,6 +11,18 @@ import pytest
 
 from sandbox.launch import SandboxProcess, start_sandbox
 from tests.conftest import sandbox_args
+from tests.sandbox.fidelity import RESULTS
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001 - pytest's reporter
+    """Print how closely the sandbox follows each published spec file (conformance tests)."""
+    if not RESULTS:
+        return
+    terminalreporter.section("sandbox fidelity to the published specs")
+    for result in RESULTS.values():
+        terminalreporter.write_line(result.line())
+        for miss in result.misses:
+            terminalreporter.write_line(f"    differs: {miss}")
 
 
 @pytest.fixture(scope="module")

@@ -26,11 +26,11 @@ def test_read_api_and_acl_groups_follow_instance_status() -> None:
             "config": {"display_name": "S", "auto_approve": True},
         },
     )
-    dev = b.developer_insert(
+    dev = b.portal.developer_insert(
         ws, {"email": "a@b.test", "meta": json.dumps({"full_name": "A"}), "status": 0}
     )
-    app = b.application_insert(ws, {"name": "a", "custom_id": "okta-1"}, developer=dev["id"])
-    inst = b.instance_insert(ws, app["id"], {"service": {"id": svc["id"]}})
+    app = b.portal.application_insert(ws, {"name": "a", "custom_id": "okta-1"}, developer=dev["id"])
+    inst = b.portal.instance_insert(ws, app["id"], {"service": {"id": svc["id"]}})
     consumer = app["consumer"]["id"]
     assert b.acl_groups("default", consumer) == [svc["id"]]
     hidden = b.get("default", "consumers", consumer)
@@ -38,7 +38,7 @@ def test_read_api_and_acl_groups_follow_instance_status() -> None:
     assert [r["id"] for r in b.list("default", "services")] == [svc["id"]]
     b.list("default", "services")[0]["name"] = "mutated"  # copies: the store is unchanged
     assert b.get("default", "services", "s1") is not None
-    b.instance_update(ws, inst["id"], {"suspended": True}, application=app["id"])
+    b.portal.instance_update(ws, inst["id"], {"suspended": True}, application=app["id"])
     assert b.acl_groups("default", consumer) == []
     assert b.list("nope", "services") == [] and b.get("default", "routes", "x") is None
 

@@ -79,9 +79,8 @@ def test_registration_validates_like_okta(admin: httpx.Client) -> None:
     )
     assert response.status_code == 400
     body = response.json()
-    assert body["errorCode"] == "E0000001"
-    assert "redirect_uris" in body["errorSummary"]
-    assert any("redirect_uris" in c["errorSummary"] for c in body["errorCauses"])
+    assert body["error"] == "invalid_client_metadata"
+    assert "redirect_uris" in body["error_description"]
 
     mismatch = admin.post(
         "/oauth2/v1/clients",
@@ -93,7 +92,7 @@ def test_registration_validates_like_okta(admin: httpx.Client) -> None:
         },
     )
     assert mismatch.status_code == 400
-    assert "grant_types" in mismatch.json()["errorSummary"]
+    assert "grant_types" in mismatch.json()["error_description"]
 
 
 def test_client_lifecycle(admin: httpx.Client) -> None:
