@@ -7,7 +7,6 @@ reported.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +14,8 @@ from urllib.parse import urlsplit
 from pulumi_policy import ResourceValidationArgs, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError
 from pulumi_policy.secret import Secret
+
+from providers.settings import OIDC_STANDARD_SCOPES, is_loopback_url
 
 # Resource types as the engine reports them.
 KONG = "pulumi-python:dynamic/kong:"
@@ -38,9 +39,7 @@ OIDC = "openid-connect"
 APP_REG = "application-registration"
 CLIENT_ID_EXPRESSION = "app.clientId"
 # Scopes every OIDC server has; a client_credentials token needs one that is not among them.
-RESERVED_SCOPES = frozenset(
-    {"openid", "profile", "email", "address", "phone", "offline_access", "device_sso", "groups"}
-)
+RESERVED_SCOPES = OIDC_STANDARD_SCOPES
 # Grant types Okta apps get when `grant_types` is left out (the minimum for the app type).
 DEFAULT_GRANTS = {
     "service": ("client_credentials",),
@@ -138,16 +137,6 @@ def as_list(value: Any) -> list[Any] | None:
 def pack_config(args: ResourceValidationArgs | StackValidationArgs, key: str, default: Any) -> Any:
     config = args.get_config() or {}
     return config.get(key, default)
-
-
-def is_loopback_url(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def url_problem(url: Any, *, allow_loopback: bool) -> str | None:

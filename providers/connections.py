@@ -17,6 +17,9 @@ import threading
 import certifi
 import httpx
 
+# Statuses worth another try: rate limited (429, honouring Retry-After), and a gateway or
+# server that is briefly unavailable.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # Idle connections are dropped well before common server keep-alive timeouts (uvicorn 5 s,
 # nginx 60 s), so a request never races the server closing the connection under it.
 KEEPALIVE_SECONDS = 2.0
