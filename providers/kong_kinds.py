@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+# Module of the Kong resource types: `pulumi-python:dynamic/kong:<Kind>`.
+KONG_MODULE = "kong"
+KONG_TYPE_PREFIX = f"pulumi-python:dynamic/{KONG_MODULE}:"
 # Outputs every kind has: the Kong id and Kong's timestamps.
 COMMON_OUTPUTS = ("kong_id", "created_at", "updated_at")
 # Input carrying the resource's identity (project, stack, URN parts); never diffed or sent.
@@ -77,6 +80,11 @@ class KindSpec:
     @property
     def output_names(self) -> tuple[str, ...]:
         return (*self.outputs, *COMMON_OUTPUTS)
+
+
+def type_token(spec: KindSpec) -> str:
+    """The kind's resource type as the engine and the policy pack see it."""
+    return KONG_TYPE_PREFIX + spec.kind
 
 
 def _set(*names: str) -> tuple[Field, ...]:

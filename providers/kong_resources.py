@@ -13,7 +13,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from providers import kong_kinds as kinds
-from providers.kong_kinds import ID_SEED, KindSpec
+from providers.kong_kinds import ID_SEED, KONG_MODULE, KindSpec
 from providers.kong_providers import (
     ID_NAMESPACE,
     ApplicationInstanceProvider,
@@ -100,28 +100,28 @@ class KongResource(Resource):
         return props
 
 
-class Service(KongResource, module="kong", name="Service"):
+class Service(KongResource, module=KONG_MODULE, name=kinds.SERVICE.kind):
     """A Kong service."""
 
     spec = kinds.SERVICE
     provider = ServiceProvider
 
 
-class Route(KongResource, module="kong", name="Route"):
+class Route(KongResource, module=KONG_MODULE, name=kinds.ROUTE.kind):
     """A Kong route on a service."""
 
     spec = kinds.ROUTE
     provider = RouteProvider
 
 
-class Plugin(KongResource, module="kong", name="Plugin"):
+class Plugin(KongResource, module=KONG_MODULE, name=kinds.PLUGIN.kind):
     """A Kong plugin scoped to a service, route or consumer, or global."""
 
     spec = kinds.PLUGIN
     provider = PluginProvider
 
 
-class Developer(KongResource, module="kong", name="Developer"):
+class Developer(KongResource, module=KONG_MODULE, name=kinds.DEVELOPER.kind):
     """A classic Dev Portal developer (created with POST /developers, never PUT)."""
 
     spec = kinds.DEVELOPER
@@ -129,7 +129,7 @@ class Developer(KongResource, module="kong", name="Developer"):
     consumer_id: pulumi.Output[str]
 
 
-class Application(KongResource, module="kong", name="Application"):
+class Application(KongResource, module=KONG_MODULE, name=kinds.APPLICATION.kind):
     """A portal application; ``custom_id`` is its Reference Id (the Okta ``client_id``)."""
 
     spec = kinds.APPLICATION
@@ -137,7 +137,7 @@ class Application(KongResource, module="kong", name="Application"):
     consumer_id: pulumi.Output[str]
 
 
-class ApplicationInstance(KongResource, module="kong", name="ApplicationInstance"):
+class ApplicationInstance(KongResource, module=KONG_MODULE, name=kinds.APPLICATION_INSTANCE.kind):
     """An application's contract with a service; status 0 = approved (the default)."""
 
     spec = kinds.APPLICATION_INSTANCE
