@@ -27,6 +27,7 @@ KONG_PLUGIN = type_token(kinds.PLUGIN)
 KONG_DEVELOPER = type_token(kinds.DEVELOPER)
 KONG_APPLICATION = type_token(kinds.APPLICATION)
 KONG_APPLICATION_INSTANCE = type_token(kinds.APPLICATION_INSTANCE)
+KONG_WORKSPACE_PORTAL = type_token(kinds.WORKSPACE_PORTAL)
 CLIENT_REGISTRATION = "pulumi-python:dynamic/identity:ClientRegistration"
 OKTA_SERVER = "okta:auth/server:Server"
 OKTA_CLAIM = "okta:auth/serverClaim:ServerClaim"

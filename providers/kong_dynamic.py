@@ -20,6 +20,7 @@ from providers.kong_providers import (
     PluginProvider,
     RouteProvider,
     ServiceProvider,
+    WorkspacePortalProvider,
 )
 from providers.kong_resources import (
     Application,
@@ -29,6 +30,7 @@ from providers.kong_resources import (
     Plugin,
     Route,
     Service,
+    WorkspacePortal,
     id_seed,
 )
 
@@ -49,6 +51,8 @@ __all__ = [
     "RouteProvider",
     "Service",
     "ServiceProvider",
+    "WorkspacePortal",
+    "WorkspacePortalProvider",
     "application_registration",
     "id_seed",
     "openid_connect",

@@ -161,4 +161,11 @@ APPLICATION_INSTANCE = KindSpec(
     outputs={"composite_id": "composite_id"},
 )
 
-KINDS = (SERVICE, ROUTE, PLUGIN, DEVELOPER, APPLICATION, APPLICATION_INSTANCE)
+# The Dev Portal settings of the provider's workspace (fields of the workspace's `config`).
+WORKSPACE_PORTAL = KindSpec(
+    kind="WorkspacePortal",
+    endpoint="workspaces",
+    fields=(Field("portal", default=True), *_set("portal_auth", "portal_auto_approve")),
+)
+
+KINDS = (SERVICE, ROUTE, PLUGIN, DEVELOPER, APPLICATION, APPLICATION_INSTANCE, WORKSPACE_PORTAL)

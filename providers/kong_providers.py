@@ -20,6 +20,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import httpx
 from pulumi.dynamic import (
@@ -50,6 +51,7 @@ from providers.kong_kinds import (
     PRIMARY_KEY_VIOLATION,
     ROUTE,
     SERVICE,
+    WORKSPACE_PORTAL,
     KindSpec,
 )
 from providers.kong_values import has_unknown, integral, normalise, project, ref_id, service_url
@@ -678,3 +680,44 @@ class ApplicationInstanceProvider(PostProvider):
         if wanted is not None and bool(live.get("suspended")) != wanted:
             return self._patch(client, live["id"], {}, inputs)
         return live
+
+
+class WorkspacePortalProvider(KongProvider):
+    """The Dev Portal of the provider's workspace: `PATCH /workspaces/{ws}` with the settings
+    that differ, so a workspace that already has them makes no write."""
+
+    spec = WORKSPACE_PORTAL
+    # What Kong's own portal set-up uses when a workspace has no portal auth yet.
+    default_auth = "openid-connect"
+
+    def _item(self, client: KongAdminClient, props: Mapping[str, Any], *rest: str) -> str:
+        # the workspace itself, at the Admin API's root
+        return "/workspaces/" + quote(client.settings.workspace or "default", safe="")
+
+    def _live_value(self, key: str, live: Mapping[str, Any], user_value: Any) -> Any:
+        return (live.get("config") or {}).get(key)
+
+    def _apply(self, client: KongAdminClient, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        self._require_portal(client)
+        path = self._item(client, inputs)
+        live = client.request("GET", path).json()
+        config = live.get("config") or {}
+        wanted = self._user(inputs)
+        if not (wanted.get("portal_auth") or config.get("portal_auth")):
+            wanted["portal_auth"] = self.default_auth
+        change = {k: v for k, v in wanted.items() if config.get(k) != v}
+        if not change:
+            return live
+        return client.request("PATCH", path, json_body={"config": change}).json()
+
+    def _create(self, client: KongAdminClient, inputs: dict[str, Any]) -> dict[str, Any]:
+        return self._apply(client, inputs)
+
+    def _update(
+        self, client: KongAdminClient, id_: str, olds: Mapping[str, Any], news: dict[str, Any]
+    ) -> dict[str, Any]:
+        return self._apply(client, news)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Leave the portal on: turning it off would hide every developer and application of
+        the workspace, also those this stack does not manage."""

@@ -23,6 +23,7 @@ from providers.kong_providers import (
     PluginProvider,
     RouteProvider,
     ServiceProvider,
+    WorkspacePortalProvider,
 )
 
 
@@ -143,3 +144,11 @@ class ApplicationInstance(KongResource, module=KONG_MODULE, name=kinds.APPLICATI
     spec = kinds.APPLICATION_INSTANCE
     provider = ApplicationInstanceProvider
     composite_id: pulumi.Output[str]
+
+
+class WorkspacePortal(KongResource, module=KONG_MODULE, name=kinds.WORKSPACE_PORTAL.kind):
+    """The Dev Portal on in the provider's workspace (the guide's prerequisite); destroying
+    the stack leaves it on."""
+
+    spec = kinds.WORKSPACE_PORTAL
+    provider = WorkspacePortalProvider

@@ -156,15 +156,17 @@ def test_per_developer_stack_upgrades_without_touching_kong(
     assert window.writes("issuer") == 0, window.rows
     assert kong_ids(inv) == before
     assert sorted(c["client_id"] for c in inv.clients()) == clients_before
-    # the old per-developer components go, the one portal component comes; nothing else
-    assert "1 created" in up.stdout and "2 deleted" in up.stdout, up.stdout
+    # the old per-developer components go, the one portal component and the workspace's
+    # portal (already on: no write) come; nothing else
+    assert "2 created" in up.stdout and "2 deleted" in up.stdout, up.stdout
 
     state = json.loads(pulumi_cli.run("stack", "export", cwd=project).stdout)
     assert provider_paths(state) == {"providers.kong_providers"}
     resources = state["deployment"]["resources"]
     assert not [r for r in resources if r["type"].endswith(":PortalDeveloper")]
     portal_children = [r["urn"] for r in resources if "portal:Portal$" in r["urn"]]
-    assert len(portal_children) == 2 + 3 + 4  # developers, applications, contracts
+    # the workspace portal, developers, applications, contracts
+    assert len(portal_children) == 1 + 2 + 3 + 4
     assert all(u.rsplit("::", 1)[1].startswith("portal-") for u in portal_children)
 
     pulumi_cli.run("preview", "--expect-no-changes", cwd=project, env=env)
