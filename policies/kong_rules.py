@@ -36,6 +36,7 @@ from policies.values import (
     plugin_props,
     url_problem,
 )
+from providers.kong_kinds import GUIDE_TYPO_FIELD
 
 POLICIES = PolicySet()
 
@@ -154,7 +155,7 @@ def validate_no_verify_credentials(args: ResourceValidationArgs, report: ReportV
     props = plugin_props(args)
     if props is None:
         return
-    paths = find_key(props.get("config"), "verify_credentials")
+    paths = find_key(props.get("config"), GUIDE_TYPO_FIELD)
     if paths:
         report(
             f"plugin {args.name!r} ({props.get('name')}): {', '.join(paths)} is not a Kong field "

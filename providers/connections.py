@@ -1,8 +1,8 @@
 """TLS contexts and connection pools shared by every HTTP client of a provider process.
 
 Building an ``ssl.SSLContext`` loads the whole CA bundle (~15 ms of CPU), and a new client
-opens a new TCP (and TLS) connection: a provider that made a fresh ``httpx.Client`` per call
-paid both on every create, read, update and delete. Contexts and pools are safe to share
+opens a new TCP (and TLS) connection: a fresh ``httpx.Client`` per call would pay both on
+every create, read, update and delete. Contexts and pools are safe to share
 across the provider's threads and hold no credentials (headers, tokens and timeouts stay on
 each per-operation client), so one of each per TLS setting lives for the whole process.
 Neither is ever pickled: providers reach them by calling these functions, not by holding them.

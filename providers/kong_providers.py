@@ -46,6 +46,7 @@ from providers.kong_kinds import (
     APPLICATION_INSTANCE,
     DEVELOPER,
     GUIDE_TYPO_FIELD,
+    GUIDE_TYPO_MESSAGE,
     ID_SEED,
     PLUGIN,
     PRIMARY_KEY_VIOLATION,
@@ -500,13 +501,7 @@ class PluginProvider(PutByIdProvider):
     def _check_openid_connect(self, config: Mapping[str, Any]) -> list[CheckFailure]:
         failures = []
         if GUIDE_TYPO_FIELD in config:
-            failures.append(
-                CheckFailure(
-                    "config",
-                    "openid-connect has no `verify_credentials` field (the guide's sample "
-                    "is wrong); use verify_parameters",
-                )
-            )
+            failures.append(CheckFailure("config", GUIDE_TYPO_MESSAGE))
         claim = config.get("consumer_claim")
         if claim is not None and not has_unknown(claim) and not isinstance(claim, list):
             failures.append(
