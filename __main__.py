@@ -89,8 +89,7 @@ async def start_registrations() -> None:
     """Let the SDK start the registration calls `main()` queued before it waits for them.
 
     Otherwise it finds no call in flight and waits on every pending output at once, waking
-    for each resource the engine finishes: O(outputs) per wake-up, quadratic in the stack
-    (program CPU at 200 apps: 22 s before, under 5 s after)."""
+    for each resource the engine finishes: O(outputs) per wake-up, quadratic in the stack."""
     await asyncio.sleep(0)
 
 

@@ -1,7 +1,7 @@
 """Identity components: where tokens come from, and one client per developer app.
 
-Both implementations expose the same interface: `issuer`, `token_endpoint` and, per app name,
-a `ClientCredentials` (`client_id`, secret `client_secret`).
+Both implement `Identity`: `issuer`, `token_endpoint` and, per app name, a
+`ClientCredentials` (`client_id`, secret `client_secret`).
 
 - `OktaIdentity`: the guide's Okta steps with pulumi-okta (auth server or `default`, custom
   scopes, the `application_id = app.clientId` access-token claim, an access policy with a rule
@@ -13,10 +13,11 @@ a `ClientCredentials` (`client_id`, secret `client_secret`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import pulumi
 
-from components.settings import AppSettings, IdentitySettings
+from components.settings import AppSettings, AuthServerSettings, IdentitySettings
 
 COMPONENT_TYPE_OKTA = "kong-okta-portal:identity:OktaIdentity"
 COMPONENT_TYPE_DCR = "kong-okta-portal:identity:DcrIdentity"
@@ -68,8 +69,17 @@ class IdentityArgs:
     apps: list[AppSettings] = field(default_factory=list)
 
 
+class Identity(Protocol):
+    """What the gateway and the portal need from either identity component."""
+
+    issuer: pulumi.Output[str]
+    token_endpoint: pulumi.Output[str]
+    clients: dict[str, ClientCredentials]
+
+
 class OktaIdentity(pulumi.ComponentResource):
-    """Okta authorization server setup plus one OAuth app per developer app."""
+    """Okta authorization server setup plus one OAuth app per developer app, in the guide's
+    order: server, scopes, claim, access policy and rules, apps."""
 
     issuer: pulumi.Output[str]
     token_endpoint: pulumi.Output[str]
@@ -79,102 +89,123 @@ class OktaIdentity(pulumi.ComponentResource):
         self, name: str, args: IdentityArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(COMPONENT_TYPE_OKTA, name, None, opts)
+        self._name = name
+        settings = args.settings
+        server_id = self._auth_server(settings.auth_server)
+        self.token_endpoint = self.issuer.apply(lambda i: f"{i.rstrip('/')}/v1/token")
+        self._scopes(server_id, settings.scopes)
+        self._claim(server_id, settings)
+        flows = [f for f in FLOW_ORDER if any(a.flow == f for a in args.apps)]
+        self._access_policy(server_id, flows, settings.scopes)
+        self.clients = {app.name: self._app(app) for app in args.apps}
+        self.register_outputs({"issuer": self.issuer, "token_endpoint": self.token_endpoint})
+
+    def _child(self) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self)
+
+    def _auth_server(self, srv: AuthServerSettings) -> pulumi.Output[str]:
+        """The authorization server: `default` looked up, or a custom one. Sets the issuer."""
         import pulumi_okta as okta
 
-        s = args.settings
-        child = pulumi.ResourceOptions(parent=self)
-
-        # 1. the authorization server: `default` looked up, or a custom one
-        if s.auth_server.is_default:
+        if srv.is_default:
             found = okta.auth.get_server_output(
                 name="default", opts=pulumi.InvokeOutputOptions(parent=self)
             )
-            server_id: pulumi.Output[str] = found.id
             self.issuer = found.issuer
-        else:
-            server = okta.auth.Server(
-                f"{name}-server",
-                name=s.auth_server.name,
-                description=s.auth_server.description or f"{s.auth_server.name} (kong-okta-portal)",
-                audiences=s.auth_server.audiences or [f"api://{s.auth_server.name}"],
-                opts=child,
-            )
-            server_id = server.id
-            self.issuer = server.issuer
-        self.token_endpoint = self.issuer.apply(lambda i: f"{i.rstrip('/')}/v1/token")
+            return found.id
+        server = okta.auth.Server(
+            f"{self._name}-server",
+            name=srv.name,
+            description=srv.description or f"{srv.name} (kong-okta-portal)",
+            audiences=srv.audiences or [f"api://{srv.name}"],
+            opts=self._child(),
+        )
+        self.issuer = server.issuer
+        return server.id
 
-        # 2. custom scopes (client_credentials must ask for one)
-        for scope in s.scopes:
+    def _scopes(self, server_id: pulumi.Input[str], scopes: list[str]) -> list[pulumi.Resource]:
+        """Custom scopes: a client_credentials token must ask for one."""
+        import pulumi_okta as okta
+
+        return [
             okta.auth.ServerScope(
-                f"{name}-scope-{scope}",
+                f"{self._name}-scope-{scope}",
                 auth_server_id=server_id,
                 name=scope,
                 description=f"Access to APIs behind Kong ({scope})",
                 consent="IMPLICIT",
                 metadata_publish="ALL_CLIENTS",
-                opts=child,
+                opts=self._child(),
             )
+            for scope in scopes
+        ]
 
-        # 3. the claim Kong's openid-connect plugin maps to the application's Reference Id
+    def _claim(self, server_id: pulumi.Input[str], settings: IdentitySettings) -> None:
+        """The claim Kong's openid-connect plugin maps to the application's Reference Id."""
+        import pulumi_okta as okta
+
         okta.auth.ServerClaim(
-            f"{name}-claim",
+            f"{self._name}-claim",
             auth_server_id=server_id,
-            name=s.claim_name,
+            name=settings.claim_name,
             claim_type="RESOURCE",
             value_type="EXPRESSION",
-            value=s.claim_value,
+            value=settings.claim_value,
             always_include_in_token=True,
-            opts=child,
+            opts=self._child(),
         )
 
-        # 4. an access policy and one rule per enabled flow, chained by priority
+    def _access_policy(
+        self, server_id: pulumi.Input[str], flows: list[str], scopes: list[str]
+    ) -> None:
+        """An access policy and one rule per enabled flow, chained by priority."""
+        import pulumi_okta as okta
+
         policy = okta.auth.ServerPolicy(
-            f"{name}-policy",
+            f"{self._name}-policy",
             auth_server_id=server_id,
             name="kong-okta-portal",
             description="Developer applications of the Kong Dev Portal",
             priority=1,
             client_whitelists=["ALL_CLIENTS"],
-            opts=child,
+            opts=self._child(),
         )
-        flows = [f for f in FLOW_ORDER if any(a.flow == f for a in args.apps)]
         previous: pulumi.Resource | None = None
         for priority, flow in enumerate(flows, start=1):
-            scopes = list(s.scopes) if flow == "client_credentials" else ["openid", *s.scopes]
+            granted = list(scopes) if flow == "client_credentials" else ["openid", *scopes]
             previous = okta.auth.ServerPolicyRule(
-                f"{name}-rule-{flow.replace('_', '-')}",
+                f"{self._name}-rule-{flow.replace('_', '-')}",
                 auth_server_id=server_id,
                 policy_id=policy.id,
                 name=f"kong-okta-portal {flow}",
                 priority=priority,
                 grant_type_whitelists=[flow],
-                scope_whitelists=scopes,
+                scope_whitelists=granted,
                 group_whitelists=["EVERYONE"],
                 opts=pulumi.ResourceOptions(
                     parent=self, depends_on=[previous] if previous is not None else []
                 ),
             )
 
-        # 5. an OAuth app per developer app
-        self.clients = {}
-        for app in args.apps:
-            prof = client_profile(app)
-            oauth = okta.app.OAuth(
-                f"{name}-app-{app.name}",
-                label=app.name,
-                type=prof.app_type,
-                grant_types=list(prof.grant_types),
-                response_types=list(prof.response_types),
-                redirect_uris=list(app.redirect_uris) or None,
-                token_endpoint_auth_method=prof.token_endpoint_auth_method,
-                pkce_required=prof.pkce_required,
-                opts=child,
-            )
-            self.clients[app.name] = ClientCredentials(
-                client_id=oauth.client_id, client_secret=pulumi.Output.secret(oauth.client_secret)
-            )
+    def _app(self, app: AppSettings) -> ClientCredentials:
+        """An OAuth app for a developer app."""
+        import pulumi_okta as okta
 
-        self.register_outputs({"issuer": self.issuer, "token_endpoint": self.token_endpoint})
+        prof = client_profile(app)
+        oauth = okta.app.OAuth(
+            f"{self._name}-app-{app.name}",
+            label=app.name,
+            type=prof.app_type,
+            grant_types=list(prof.grant_types),
+            response_types=list(prof.response_types),
+            redirect_uris=list(app.redirect_uris) or None,
+            token_endpoint_auth_method=prof.token_endpoint_auth_method,
+            pkce_required=prof.pkce_required,
+            opts=self._child(),
+        )
+        return ClientCredentials(
+            client_id=oauth.client_id, client_secret=pulumi.Output.secret(oauth.client_secret)
+        )
 
 
 class DcrIdentity(pulumi.ComponentResource):
@@ -217,7 +248,7 @@ class DcrIdentity(pulumi.ComponentResource):
 
 def build_identity(
     name: str, args: IdentityArgs, opts: pulumi.ResourceOptions | None = None
-) -> OktaIdentity | DcrIdentity:
+) -> Identity:
     """The identity component the settings ask for."""
     if args.settings.provider == "okta":
         return OktaIdentity(name, args, opts)

@@ -4,10 +4,11 @@ Each application's `custom_id` (the portal's "Reference Id") is the identity pro
 `client_id` for that app, which is what the openid-connect plugin's claim carries. One
 application instance per contracted service: status 0 (approved) or 1 (pending).
 
-One component for all developers: a component per developer would add hundreds of
+The workspace's Dev Portal is part of the stack (`WorkspacePortal`), and developers wait
+for it. One component for all developers: a component per developer would add hundreds of
 resources that create nothing, and every resource costs the engine a checkpoint write.
-Stacks deployed with the earlier per-developer layout keep their objects: each resource
-carries an alias to its old name and parent, so the next `up` only renames it in state.
+Each resource carries an alias to its name and parent under the per-developer layout, so a
+stack deployed with it keeps its objects: the next `up` only renames them in state.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from providers import kong_dynamic as kong
 
 COMPONENT_TYPE = "kong-okta-portal:portal:Portal"
 STATUS = {"approved": 0, "pending": 1}
-# The earlier layout: a component of this type named `dev-<developer key>` per developer.
+# The per-developer layout: a component of this type named `dev-<developer key>` each.
 LEGACY_DEVELOPER_TYPE = "kong-okta-portal:portal:PortalDeveloper"
 
 
@@ -65,6 +66,10 @@ class Portal(pulumi.ComponentResource):
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self.developer_ids = {}
         self.application_ids = {}
+        # the guide's prerequisite: portal endpoints exist only once the workspace has it on
+        workspace = kong.WorkspacePortal(
+            f"{name}-workspace", portal=True, opts=pulumi.ResourceOptions(parent=self)
+        )
         for dev in args.developers:
             key = developer_key(dev.email)
             prefix = f"{name}-{key}"
@@ -73,7 +78,9 @@ class Portal(pulumi.ComponentResource):
                 email=dev.email,
                 meta=json.dumps({"full_name": dev.full_name}),
                 status=0,
-                opts=_child(self, key, "developer"),
+                opts=pulumi.ResourceOptions.merge(
+                    _child(self, key, "developer"), pulumi.ResourceOptions(depends_on=[workspace])
+                ),
             )
             self.developer_ids[dev.email] = developer.kong_id
             for app in dev.apps:

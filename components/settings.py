@@ -11,10 +11,17 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
+
+from providers.settings import (
+    OIDC_STANDARD_SCOPES,
+    IdentityConnection,
+    KongConnection,
+    KongName,
+    url_problem,
+)
 
 PROJECT = "kong-okta-portal"
 OBJECT_KEYS = ("identity", "kong", "services", "developers")
@@ -33,12 +40,8 @@ APP_TYPES_BY_FLOW: dict[str, tuple[str, ...]] = {
     "authorization_code": ("web", "native", "browser"),
     "implicit": ("browser", "web", "native"),
 }
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 RESERVED_CLAIMS = frozenset(
     {"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "cid", "uid", "scp", "ver", "auth_time"}
-)
-OIDC_STANDARD_SCOPES = frozenset(
-    {"openid", "profile", "email", "address", "phone", "offline_access", "groups", "device_sso"}
 )
 # openid-connect fields the gateway component sets itself; `extra` must not override them
 MANAGED_OIDC_FIELDS = frozenset(
@@ -67,7 +70,6 @@ HTTP_METHODS = frozenset(
     {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
 )
 
-KongName = Annotated[str, Field(pattern=r"^[A-Za-z0-9._~-]{1,128}$")]
 ClaimName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
 ScopeName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:/-]{1,256}$")]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
@@ -98,14 +100,16 @@ class AuthServerSettings(_Model):
         return self.name == "default"
 
 
-class IdentitySettings(_Model):
+class IdentitySettings(IdentityConnection):
+    """Where tokens come from; the connection keys (registrationEndpoint, TLS, timeout) are
+    the registration provider's own model."""
+
     provider: Literal["okta", "dcr"]
     auth_server: AuthServerSettings = AuthServerSettings()
     claim_name: ClaimName = "application_id"
     claim_value: str = Field(default="app.clientId", min_length=1)
     scopes: list[ScopeName] = Field(default_factory=lambda: ["portal_api"], min_length=1)
     issuer: str | None = None
-    registration_endpoint: str | None = None
 
     @field_validator("claim_name")
     @classmethod
@@ -127,13 +131,8 @@ class IdentitySettings(_Model):
         return v
 
 
-class KongSettings(_Model):
-    admin_url: str
-    workspace: KongName = "default"
-    tls_verify: bool = True
-    ca_bundle: str | None = Field(default=None, min_length=1)
-    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
-    allow_insecure_http: bool = False
+# The Kong provider reads the same object in its configure(): one model for both.
+KongSettings = KongConnection
 
 
 class RouteSettings(_Model):
@@ -282,184 +281,192 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def _url_problem(path: str, url: str, *, what: str, allow_http: bool = False) -> Problem | None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return Problem(path, url, f"an absolute http(s) URL for the {what}")
-    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS and not allow_http:
-        return Problem(path, url, f"an https URL for the {what} (plain http only on loopback)")
-    return None
-
-
-def _cross_checks(s: StackSettings) -> list[Problem]:
-    p: list[Problem] = []
-    idn = s.identity
+def _identity_problems(idn: IdentitySettings) -> list[Problem]:
+    base = f"{PROJECT}:identity"
+    problems: list[Problem] = []
     if idn.provider == "dcr":
         if idn.issuer is None:
-            p.append(Problem(f"{PROJECT}:identity.issuer", MISSING, "the issuer URL for dcr"))
+            problems.append(Problem(f"{base}.issuer", MISSING, "the issuer URL for dcr"))
         if idn.auth_server != AuthServerSettings():
-            p.append(
+            problems.append(
                 Problem(
-                    f"{PROJECT}:identity.authServer",
+                    f"{base}.authServer",
                     idn.auth_server.model_dump(by_alias=True, exclude_none=True),
                     "no authServer with provider dcr (the issuer is given as identity.issuer)",
                 )
             )
     else:
-        for key, val in (
-            ("issuer", idn.issuer),
-            ("registrationEndpoint", idn.registration_endpoint),
-        ):
-            if val is not None:
-                p.append(
+        # the dcr keys: with okta, the issuer comes from the auth server
+        for name in ("issuer", *IdentityConnection.model_fields):
+            if name in idn.model_fields_set:
+                problems.append(
                     Problem(
-                        f"{PROJECT}:identity.{key}",
-                        val,
+                        f"{base}.{to_camel(name)}",
+                        getattr(idn, name),
                         "no value with provider okta (the issuer comes from the auth server)",
                     )
                 )
-        srv = idn.auth_server
-        if srv.is_default and (srv.audiences is not None or srv.description is not None):
-            p.append(
-                Problem(
-                    f"{PROJECT}:identity.authServer",
-                    srv.model_dump(by_alias=True, exclude_none=True),
-                    "description/audiences only for a created server (name other than 'default')",
-                )
-            )
-        if not srv.is_default and srv.audiences is not None and len(srv.audiences) != 1:
-            p.append(
-                Problem(
-                    f"{PROJECT}:identity.authServer.audiences",
-                    srv.audiences,
-                    "exactly one audience (Okta takes one)",
-                )
-            )
-    for key, val in (("issuer", idn.issuer), ("registrationEndpoint", idn.registration_endpoint)):
-        if val is not None:
-            prob = _url_problem(f"{PROJECT}:identity.{key}", val, what="identity provider")
-            if prob:
-                p.append(prob)
+        problems += _auth_server_problems(idn.auth_server)
+    if idn.issuer is not None:
+        problems += _url_problems(f"{base}.issuer", [idn.issuer], what="identity provider")
+    return problems
 
-    prob = _url_problem(
-        f"{PROJECT}:kong.adminUrl",
-        s.kong.admin_url,
-        what="Kong Admin API (or set kong.allowInsecureHttp: true)",
-        allow_http=s.kong.allow_insecure_http,
-    )
-    if prob:
-        p.append(prob)
-    prob = _url_problem(f"{PROJECT}:proxyUrl", s.proxy_url, what="Kong proxy")
-    if prob:
-        p.append(prob)
 
-    seen: dict[str, int] = {}
-    routes_seen: dict[tuple[str, str, str], str] = {}
-    for i, svc in enumerate(s.services):
+def _auth_server_problems(srv: AuthServerSettings) -> list[Problem]:
+    if srv.is_default and (srv.audiences is not None or srv.description is not None):
+        return [
+            Problem(
+                f"{PROJECT}:identity.authServer",
+                srv.model_dump(by_alias=True, exclude_none=True),
+                "description/audiences only for a created server (name other than 'default')",
+            )
+        ]
+    if not srv.is_default and srv.audiences is not None and len(srv.audiences) != 1:
+        return [
+            Problem(
+                f"{PROJECT}:identity.authServer.audiences",
+                srv.audiences,
+                "exactly one audience (Okta takes one)",
+            )
+        ]
+    return []
+
+
+def _url_problems(path: str, urls: list[str], *, what: str, indexed: bool = False) -> list[Problem]:
+    problems = []
+    for i, url in enumerate(urls):
+        expected = url_problem(url, what=what)
+        if expected:
+            problems.append(Problem(f"{path}[{i}]" if indexed else path, url, expected))
+    return problems
+
+
+def _service_problems(services: list[ServiceSettings]) -> list[Problem]:
+    problems: list[Problem] = []
+    first: dict[str, int] = {}
+    routed: dict[tuple[str, str, str], str] = {}
+    for i, svc in enumerate(services):
         base = f"{PROJECT}:services[{i}]"
-        if svc.name in seen:
-            p.append(
+        if svc.name in first:
+            problems.append(
                 Problem(
-                    f"{base}.name", svc.name, f"a unique name (also services[{seen[svc.name]}])"
+                    f"{base}.name", svc.name, f"a unique name (also services[{first[svc.name]}])"
                 )
             )
-        seen.setdefault(svc.name, i)
-        prob = _url_problem(f"{base}.url", svc.url, what="upstream")
-        if prob:
-            p.append(prob)
-        r = svc.route
-        if not (r.paths or r.hosts or r.methods):
-            p.append(
-                Problem(
-                    f"{base}.route",
-                    r.model_dump(by_alias=True, exclude_none=True),
-                    "at least one of paths, hosts, methods (Kong needs one for http routes)",
-                )
-            )
-        for path in r.paths or []:
-            for host in r.hosts or ["*"]:
-                for method in r.methods or ["*"]:
-                    other = routes_seen.setdefault((path, host, method), svc.name)
-                    if other != svc.name:
-                        p.append(
-                            Problem(
-                                f"{base}.route.paths",
-                                r.paths,
-                                f"paths not already routed to service {other!r}",
-                            )
-                        )
-    services = set(seen)
+        first.setdefault(svc.name, i)
+        problems += _url_problems(f"{base}.url", [svc.url], what="upstream")
+        problems += _route_problems(base, svc.name, svc.route, routed)
+    return problems
 
+
+def _route_problems(
+    base: str, service: str, route: RouteSettings, routed: dict[tuple[str, str, str], str]
+) -> list[Problem]:
+    """A route must match something, and no path (per host and method) routes to two services."""
+    problems: list[Problem] = []
+    if not (route.paths or route.hosts or route.methods):
+        problems.append(
+            Problem(
+                f"{base}.route",
+                route.model_dump(by_alias=True, exclude_none=True),
+                "at least one of paths, hosts, methods (Kong needs one for http routes)",
+            )
+        )
+    for path in route.paths or []:
+        for host in route.hosts or ["*"]:
+            for method in route.methods or ["*"]:
+                other = routed.setdefault((path, host, method), service)
+                if other != service:
+                    problems.append(
+                        Problem(
+                            f"{base}.route.paths",
+                            route.paths,
+                            f"paths not already routed to service {other!r}",
+                        )
+                    )
+    return problems
+
+
+def _developer_problems(developers: list[DeveloperSettings], services: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
     emails: dict[str, int] = {}
-    apps: dict[str, str] = {}
-    for i, dev in enumerate(s.developers):
+    app_paths: dict[str, str] = {}
+    for i, dev in enumerate(developers):
         base = f"{PROJECT}:developers[{i}]"
-        key = dev.email.lower()
-        if key in emails:
-            p.append(
+        email = dev.email.lower()
+        if email in emails:
+            problems.append(
                 Problem(
-                    f"{base}.email", dev.email, f"a unique email (also developers[{emails[key]}])"
+                    f"{base}.email", dev.email, f"a unique email (also developers[{emails[email]}])"
                 )
             )
-        emails.setdefault(key, i)
+        emails.setdefault(email, i)
         for j, app in enumerate(dev.apps):
-            ab = f"{base}.apps[{j}]"
-            if app.name in apps:
-                p.append(
+            app_path = f"{base}.apps[{j}]"
+            if app.name in app_paths:
+                problems.append(
                     Problem(
-                        f"{ab}.name",
+                        f"{app_path}.name",
                         app.name,
-                        f"an app name unique in the stack ({apps[app.name]})",
+                        f"an app name unique in the stack ({app_paths[app.name]})",
                     )
                 )
-            apps.setdefault(app.name, ab)
-            allowed = APP_TYPES_BY_FLOW[app.flow]
-            if app.okta_app_type is not None and app.okta_app_type not in allowed:
-                p.append(
-                    Problem(
-                        f"{ab}.oktaAppType",
-                        app.okta_app_type,
-                        f"one of {list(allowed)} for flow {app.flow}",
-                    )
-                )
-            if app.flow in BROWSER_FLOWS and not app.redirect_uris:
-                p.append(
-                    Problem(
-                        f"{ab}.redirectUris",
-                        app.redirect_uris,
-                        f"at least one redirect URI for flow {app.flow}",
-                    )
-                )
-            if app.flow == "client_credentials" and app.redirect_uris:
-                p.append(
-                    Problem(
-                        f"{ab}.redirectUris",
-                        app.redirect_uris,
-                        "no redirect URIs for flow client_credentials (no browser is involved)",
-                    )
-                )
-            for k, uri in enumerate(app.redirect_uris):
-                prob = _url_problem(f"{ab}.redirectUris[{k}]", uri, what="redirect URI")
-                if prob:
-                    p.append(prob)
-            contracted: set[str] = set()
-            for k, c in enumerate(app.services):
-                if c.service not in services:
-                    p.append(
-                        Problem(
-                            f"{ab}.services[{k}].service",
-                            c.service,
-                            f"one of the stack's services {sorted(services)}",
-                        )
-                    )
-                if c.service in contracted:
-                    p.append(
-                        Problem(
-                            f"{ab}.services[{k}].service", c.service, "each service once per app"
-                        )
-                    )
-                contracted.add(c.service)
-    return p
+            app_paths.setdefault(app.name, app_path)
+            problems += _app_problems(app_path, app, services)
+    return problems
+
+
+def _app_problems(app_path: str, app: AppSettings, services: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    allowed = APP_TYPES_BY_FLOW[app.flow]
+    if app.okta_app_type is not None and app.okta_app_type not in allowed:
+        problems.append(
+            Problem(
+                f"{app_path}.oktaAppType",
+                app.okta_app_type,
+                f"one of {list(allowed)} for flow {app.flow}",
+            )
+        )
+    if app.flow in BROWSER_FLOWS and not app.redirect_uris:
+        problems.append(
+            Problem(
+                f"{app_path}.redirectUris",
+                app.redirect_uris,
+                f"at least one redirect URI for flow {app.flow}",
+            )
+        )
+    if app.flow == "client_credentials" and app.redirect_uris:
+        problems.append(
+            Problem(
+                f"{app_path}.redirectUris",
+                app.redirect_uris,
+                "no redirect URIs for flow client_credentials (no browser is involved)",
+            )
+        )
+    problems += _url_problems(
+        f"{app_path}.redirectUris", app.redirect_uris, what="redirect URI", indexed=True
+    )
+    contracted: set[str] = set()
+    for k, contract in enumerate(app.services):
+        path = f"{app_path}.services[{k}].service"
+        if contract.service not in services:
+            problems.append(
+                Problem(path, contract.service, f"one of the stack's services {sorted(services)}")
+            )
+        if contract.service in contracted:
+            problems.append(Problem(path, contract.service, "each service once per app"))
+        contracted.add(contract.service)
+    return problems
+
+
+def _cross_checks(settings: StackSettings) -> list[Problem]:
+    """What one key alone cannot tell: provider-specific keys, URLs, uniqueness, references."""
+    return [
+        *_identity_problems(settings.identity),
+        *_url_problems(f"{PROJECT}:proxyUrl", [settings.proxy_url], what="Kong proxy"),
+        *_service_problems(settings.services),
+        *_developer_problems(settings.developers, {svc.name for svc in settings.services}),
+    ]
 
 
 def parse_settings(raw: Mapping[str, Any]) -> StackSettings:

@@ -8,9 +8,15 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, StackValidationArgs
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    StackValidationArgs,
+)
 from pulumi_policy.secret import Secret
 
+from policies.declare import ADVISORY, LOOPBACK_SCHEMA, MANDATORY, PolicySet
 from policies.stack_index import stack_of
 from policies.values import (
     APP_REG,
@@ -30,26 +36,21 @@ from policies.values import (
     plugin_props,
     url_problem,
 )
+from providers.kong_kinds import GUIDE_TYPO_FIELD
+
+POLICIES = PolicySet()
 
 # --------------------------------------------------------------------------- 1. verify_parameters
 
 
-def validate_oidc_verify_parameters(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    props = plugin_props(args, OIDC)
-    config = plugin_config(props) if props else None
-    if config is None:
-        return
-    value = config.get("verify_parameters")
-    if value is UNKNOWN or value is False:
-        return
-    shown = "not set" if value is None else repr(value)
-    report(
-        f"openid-connect plugin {args.name!r}: config.verify_parameters is {shown}. Set "
-        "config.verify_parameters to false (openid_connect(verify_parameters=False)): Okta's "
-        "discovery document omits grant types it supports, so verification rejects valid tokens "
-        "with 'invalid or unsupported grant type'.",
-        None,
-    )
+def _raw(mapping: Any) -> Mapping[str, Any]:
+    """The dict under a policy proxy (values keep unknown sentinels and secret markers)."""
+    if isinstance(mapping, dict):
+        return mapping
+    try:
+        return mapping["__target"]
+    except KeyError:
+        return mapping
 
 
 def remediate_oidc_verify_parameters(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
@@ -71,19 +72,40 @@ def remediate_oidc_verify_parameters(args: ResourceValidationArgs) -> Mapping[st
     return new_props
 
 
-def _raw(mapping: Any) -> Mapping[str, Any]:
-    """The dict under a policy proxy (values keep unknown sentinels and secret markers)."""
-    if isinstance(mapping, dict):
-        return mapping
-    try:
-        return mapping["__target"]
-    except KeyError:
-        return mapping
+@POLICIES.resource(
+    "oidc-verify-parameters-off",
+    "openid-connect must set verify_parameters=false: Okta's discovery omits "
+    "grant types it supports, so verification rejects valid requests.",
+    MANDATORY,
+    remediate=remediate_oidc_verify_parameters,
+)
+def validate_oidc_verify_parameters(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    props = plugin_props(args, OIDC)
+    config = plugin_config(props) if props else None
+    if config is None:
+        return
+    value = config.get("verify_parameters")
+    if value is UNKNOWN or value is False:
+        return
+    shown = "not set" if value is None else repr(value)
+    report(
+        f"openid-connect plugin {args.name!r}: config.verify_parameters is {shown}. Set "
+        "config.verify_parameters to false (openid_connect(verify_parameters=False)): Okta's "
+        "discovery document omits grant types it supports, so verification rejects valid tokens "
+        "with 'invalid or unsupported grant type'.",
+        None,
+    )
 
 
 # --------------------------------------------------------------------------- 2. claim path, typo
 
 
+@POLICIES.resource(
+    "oidc-consumer-claim-path",
+    "openid-connect consumer_claim is a claim path (an array): one element "
+    "naming the Okta claim that carries the client id; two elements mean a nested claim.",
+    MANDATORY,
+)
 def validate_oidc_consumer_claim(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = plugin_props(args, OIDC)
     config = plugin_config(props) if props else None
@@ -123,11 +145,17 @@ def validate_oidc_consumer_claim(args: ResourceValidationArgs, report: ReportVio
         )
 
 
+@POLICIES.resource(
+    "plugin-config-no-verify-credentials",
+    "verify_credentials is not a Kong field (the guide's typo for "
+    "verify_parameters); the Admin API rejects it.",
+    MANDATORY,
+)
 def validate_no_verify_credentials(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = plugin_props(args)
     if props is None:
         return
-    paths = find_key(props.get("config"), "verify_credentials")
+    paths = find_key(props.get("config"), GUIDE_TYPO_FIELD)
     if paths:
         report(
             f"plugin {args.name!r} ({props.get('name')}): {', '.join(paths)} is not a Kong field "
@@ -140,6 +168,13 @@ def validate_no_verify_credentials(args: ResourceValidationArgs, report: ReportV
 # --------------------------------------------------------------------------- 3. issuer, consumer_by
 
 
+@POLICIES.resource(
+    "oidc-issuer-https",
+    "The openid-connect issuer must be an https URL (http only on loopback "
+    "for the sandbox): Kong fetches discovery and signing keys from it.",
+    MANDATORY,
+    config_schema=LOOPBACK_SCHEMA,
+)
 def validate_oidc_issuer_https(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = plugin_props(args, OIDC)
     config = plugin_config(props) if props else None
@@ -163,6 +198,12 @@ def validate_oidc_issuer_https(args: ResourceValidationArgs, report: ReportViola
         )
 
 
+@POLICIES.resource(
+    "oidc-consumer-by-custom-id",
+    "openid-connect consumer_by must include custom_id: a portal "
+    "application is found by its Reference Id (custom_id).",
+    MANDATORY,
+)
 def validate_oidc_consumer_by(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = plugin_props(args, OIDC)
     config = plugin_config(props) if props else None
@@ -184,6 +225,12 @@ def _norm_issuer(url: str) -> str:
     return url.rstrip("/")
 
 
+@POLICIES.stack(
+    "oidc-issuer-matches-identity",
+    "The openid-connect issuer must be the issuer of the stack's identity "
+    "component, or tokens carry claims from another server.",
+    MANDATORY,
+)
 def validate_oidc_issuer_matches_identity(
     args: StackValidationArgs, report: ReportViolation
 ) -> None:
@@ -213,6 +260,11 @@ def validate_oidc_issuer_matches_identity(
 # --------------------------------------------------------------------------- 4. app registration
 
 
+@POLICIES.resource(
+    "app-registration-service-only",
+    "application-registration works only on a service (not a route, consumer or globally).",
+    MANDATORY,
+)
 def validate_app_registration_scope(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = plugin_props(args, APP_REG)
     if props is None:
@@ -233,6 +285,12 @@ def validate_app_registration_scope(args: ResourceValidationArgs, report: Report
         )
 
 
+@POLICIES.stack(
+    "app-registration-with-oidc",
+    "A service with application-registration also needs openid-connect, "
+    "which maps the token to the application.",
+    MANDATORY,
+)
 def validate_app_registration_has_oidc(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = stack_of(args)
     oidc_services = [stack.service_of_plugin(p) for p in stack.plugins(OIDC)]
@@ -253,6 +311,11 @@ def validate_app_registration_has_oidc(args: StackValidationArgs, report: Report
 # --------------------------------------------------------------------------- 9. environment
 
 
+@POLICIES.resource(
+    "app-registration-auto-approve-off",
+    "application-registration auto_approve grants every new application access without review.",
+    ADVISORY,
+)
 def validate_auto_approve_off(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = plugin_props(args, APP_REG)
     config = plugin_config(props) if props else None
@@ -265,6 +328,12 @@ def validate_auto_approve_off(args: ResourceValidationArgs, report: ReportViolat
         )
 
 
+@POLICIES.resource(
+    "kong-upstream-https",
+    "Kong service upstreams must be https outside the sandbox.",
+    ADVISORY,
+    config_schema=LOOPBACK_SCHEMA,
+)
 def validate_upstream_https(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != KONG_SERVICE:
         return
@@ -298,6 +367,18 @@ def _admin_url(args: StackValidationArgs) -> Any:
     return pack_config(args, "adminUrl", None) or os.environ.get("KONG_ADMIN_URL") or None
 
 
+@POLICIES.stack(
+    "kong-admin-url-https",
+    "The Kong Admin API URL must be https outside the sandbox: the admin "
+    "token travels with every request.",
+    ADVISORY,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "allowLoopback": {"type": "boolean"},
+            "adminUrl": {"type": "string", "description": "override the stack's URL"},
+        }
+    ),
+)
 def validate_admin_url_https(args: StackValidationArgs, report: ReportViolation) -> None:
     url = _admin_url(args)
     problem = url_problem(url, allow_loopback=bool(pack_config(args, "allowLoopback", False)))

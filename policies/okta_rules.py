@@ -5,8 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, StackValidationArgs
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    StackValidationArgs,
+)
 
+from policies.declare import ADVISORY, MANDATORY, PolicySet
 from policies.stack_index import stack_of
 from policies.values import (
     CLIENT_ID_EXPRESSION,
@@ -27,6 +33,8 @@ from policies.values import (
     prop,
 )
 
+POLICIES = PolicySet()
+
 # --------------------------------------------------------------------------- 5. Okta claim
 
 
@@ -46,6 +54,15 @@ def _claim_problems(props: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+@POLICIES.resource(
+    "okta-claim-client-id",
+    "The Okta claim that maps tokens to applications must be an access-token "
+    "claim (RESOURCE), an EXPRESSION, with value app.clientId.",
+    MANDATORY,
+    config_schema=PolicyConfigSchema(
+        properties={"claimNames": {"type": "array", "items": {"type": "string"}}}
+    ),
+)
 def validate_okta_claim(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != OKTA_CLAIM:
         return
@@ -64,6 +81,12 @@ def validate_okta_claim(args: ResourceValidationArgs, report: ReportViolation) -
         )
 
 
+@POLICIES.stack(
+    "okta-claim-matches-consumer-claim",
+    "Every openid-connect consumer_claim must name an Okta claim of the "
+    "stack that carries app.clientId in the access token.",
+    MANDATORY,
+)
 def validate_okta_claim_matches_consumer_claim(
     args: StackValidationArgs, report: ReportViolation
 ) -> None:
@@ -108,6 +131,12 @@ def _grant_types(props: Mapping[str, Any]) -> Any:
     return prop(props, "grant_types")
 
 
+@POLICIES.resource(
+    "identity-app-no-implicit-grant",
+    "Identity apps must not use the implicit grant: tokens in the browser "
+    "URL leak; use authorization code with PKCE.",
+    ADVISORY,
+)
 def validate_no_implicit_grant(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type not in IDENTITY_APP_TYPES:
         return
@@ -123,6 +152,11 @@ def validate_no_implicit_grant(args: ResourceValidationArgs, report: ReportViola
         )
 
 
+@POLICIES.resource(
+    "okta-app-pkce",
+    "Browser and native Okta apps cannot keep a secret and must use PKCE.",
+    ADVISORY,
+)
 def validate_okta_pkce(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != OKTA_APP:
         return
@@ -144,6 +178,11 @@ def validate_okta_pkce(args: ResourceValidationArgs, report: ReportViolation) ->
         )
 
 
+@POLICIES.resource(
+    "okta-service-app-client-credentials-only",
+    "Okta service apps have no user and must use only client_credentials.",
+    ADVISORY,
+)
 def validate_okta_service_app(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != OKTA_APP:
         return
@@ -165,6 +204,12 @@ def validate_okta_service_app(args: ResourceValidationArgs, report: ReportViolat
 # --------------------------------------------------------------------------- 7. auth server rules
 
 
+@POLICIES.stack(
+    "okta-flow-has-policy-rule",
+    "Every flow an Okta app uses needs an access-policy rule granting it "
+    "with a custom scope, or Okta answers no_matching_policy.",
+    MANDATORY,
+)
 def validate_okta_flows_have_rules(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = stack_of(args)
     if not stack.manages_okta_auth_server():

@@ -8,6 +8,7 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, StackValidationArgs
 
+from policies.declare import MANDATORY, PolicySet
 from policies.stack_index import (
     Res,
     stack_of,
@@ -24,6 +25,8 @@ from policies.values import (
     prop,
 )
 
+POLICIES = PolicySet()
+
 # --------------------------------------------------------------------------- 8. portal apps
 
 
@@ -31,6 +34,12 @@ def _client_id(res: Res) -> Any:
     return prop(res.props, "client_id")
 
 
+@POLICIES.stack(
+    "portal-app-custom-id-is-client-id",
+    "A portal application's custom_id (Reference Id) must be the client_id "
+    "of an identity app in the stack, or no token ever matches it.",
+    MANDATORY,
+)
 def validate_app_custom_id_is_client_id(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = stack_of(args)
     identity = stack.of(*IDENTITY_APP_TYPES)
@@ -54,6 +63,11 @@ def validate_app_custom_id_is_client_id(args: StackValidationArgs, report: Repor
         )
 
 
+@POLICIES.stack(
+    "portal-contract-service-has-plugins",
+    "A service with application contracts needs both openid-connect and application-registration.",
+    MANDATORY,
+)
 def validate_contract_service_plugins(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = stack_of(args)
     on_service: dict[str, set[str]] = {}
@@ -80,6 +94,12 @@ def validate_contract_service_plugins(args: StackValidationArgs, report: ReportV
             )
 
 
+@POLICIES.stack(
+    "portal-custom-id-unique",
+    "custom_id is unique per Kong workspace (developers and applications "
+    "alike): a duplicate fails with 409.",
+    MANDATORY,
+)
 def validate_custom_id_unique(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = stack_of(args)
     identity_urns = {r.urn for r in stack.of(*IDENTITY_APP_TYPES)}

@@ -7,23 +7,27 @@ reported.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-from pulumi_policy import ResourceValidationArgs, StackValidationArgs
+from pulumi_policy import ResourceValidationArgs, StackValidationArgs, proxy
 from pulumi_policy.proxy import UnknownValueError
 from pulumi_policy.secret import Secret
 
+from providers import kong_kinds as kinds
+from providers.kong_kinds import KONG_TYPE_PREFIX, type_token
+from providers.settings import OIDC_STANDARD_SCOPES, is_loopback_url
+
 # Resource types as the engine reports them.
-KONG = "pulumi-python:dynamic/kong:"
-KONG_SERVICE = KONG + "Service"
-KONG_ROUTE = KONG + "Route"
-KONG_PLUGIN = KONG + "Plugin"
-KONG_DEVELOPER = KONG + "Developer"
-KONG_APPLICATION = KONG + "Application"
-KONG_APPLICATION_INSTANCE = KONG + "ApplicationInstance"
+KONG = KONG_TYPE_PREFIX
+KONG_SERVICE = type_token(kinds.SERVICE)
+KONG_ROUTE = type_token(kinds.ROUTE)
+KONG_PLUGIN = type_token(kinds.PLUGIN)
+KONG_DEVELOPER = type_token(kinds.DEVELOPER)
+KONG_APPLICATION = type_token(kinds.APPLICATION)
+KONG_APPLICATION_INSTANCE = type_token(kinds.APPLICATION_INSTANCE)
+KONG_WORKSPACE_PORTAL = type_token(kinds.WORKSPACE_PORTAL)
 CLIENT_REGISTRATION = "pulumi-python:dynamic/identity:ClientRegistration"
 OKTA_SERVER = "okta:auth/server:Server"
 OKTA_CLAIM = "okta:auth/serverClaim:ServerClaim"
@@ -38,9 +42,7 @@ OIDC = "openid-connect"
 APP_REG = "application-registration"
 CLIENT_ID_EXPRESSION = "app.clientId"
 # Scopes every OIDC server has; a client_credentials token needs one that is not among them.
-RESERVED_SCOPES = frozenset(
-    {"openid", "profile", "email", "address", "phone", "offline_access", "device_sso", "groups"}
-)
+RESERVED_SCOPES = OIDC_STANDARD_SCOPES
 # Grant types Okta apps get when `grant_types` is left out (the minimum for the app type).
 DEFAULT_GRANTS = {
     "service": ("client_credentials",),
@@ -48,15 +50,16 @@ DEFAULT_GRANTS = {
     "native": ("authorization_code",),
     "browser": ("authorization_code",),
 }
+# What the engine sends for a value known only after the deployment, per type.
 _UNKNOWN_SENTINELS = frozenset(
     {
-        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",
-        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",
-        "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
-        "030794c1-ac77-496b-92df-f27374a8bd58",
-        "e48ece36-62e2-4504-bad9-02848725956a",
-        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+        proxy.UNKNOWN_BOOLEAN_VALUE,
+        proxy.UNKNOWN_NUMBER_VALUE,
+        proxy.UNKNOWN_STRING_VALUE,
+        proxy.UNKNOWN_ARRAY_VALUE,
+        proxy.UNKNOWN_ASSET_VALUE,
+        proxy.UNKNOWN_ARCHIVE_VALUE,
+        proxy.UNKNOWN_OBJECT_VALUE,
     }
 )
 
@@ -138,16 +141,6 @@ def as_list(value: Any) -> list[Any] | None:
 def pack_config(args: ResourceValidationArgs | StackValidationArgs, key: str, default: Any) -> Any:
     config = args.get_config() or {}
     return config.get(key, default)
-
-
-def is_loopback_url(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def url_problem(url: Any, *, allow_loopback: bool) -> str | None:

@@ -1,8 +1,8 @@
 """TLS contexts and connection pools shared by every HTTP client of a provider process.
 
 Building an ``ssl.SSLContext`` loads the whole CA bundle (~15 ms of CPU), and a new client
-opens a new TCP (and TLS) connection: a provider that made a fresh ``httpx.Client`` per call
-paid both on every create, read, update and delete. Contexts and pools are safe to share
+opens a new TCP (and TLS) connection: a fresh ``httpx.Client`` per call would pay both on
+every create, read, update and delete. Contexts and pools are safe to share
 across the provider's threads and hold no credentials (headers, tokens and timeouts stay on
 each per-operation client), so one of each per TLS setting lives for the whole process.
 Neither is ever pickled: providers reach them by calling these functions, not by holding them.
@@ -17,6 +17,9 @@ import threading
 import certifi
 import httpx
 
+# Statuses worth another try: rate limited (429, honouring Retry-After), and a gateway or
+# server that is briefly unavailable.
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # Idle connections are dropped well before common server keep-alive timeouts (uvicorn 5 s,
 # nginx 60 s), so a request never races the server closing the connection under it.
 KEEPALIVE_SECONDS = 2.0

@@ -30,6 +30,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 from pulumi.output import Unknown
+from pydantic import ValidationError
 from tenacity import (
     retry,
     retry_if_exception,
@@ -37,7 +38,8 @@ from tenacity import (
     wait_exponential,
 )
 
-from providers.connections import shared_transport, ssl_context
+from providers.connections import RETRY_STATUSES, shared_transport, ssl_context
+from providers.settings import IdentityConnection, config_object, describe
 
 INPUT_KEYS = (
     "issuer",
@@ -51,7 +53,6 @@ INPUT_KEYS = (
 # changing these cannot be done in place at Okta: register a new client instead
 REPLACE_KEYS = ("issuer", "application_type", "token_endpoint_auth_method")
 SET_KEYS = ("grant_types", "response_types", "redirect_uris")
-TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 # clock difference tolerated between us and the identity provider (client_id_issued_at)
 ISSUED_AT_SKEW = 120.0
 
@@ -99,30 +100,33 @@ class ClientRegistrationProvider(ResourceProvider):
     # settings come from configure(), so the pickle holds nothing secret (see KongProvider)
     serialize_as_secret_always = False
 
-    _endpoint: str | None = None
+    _connection: IdentityConnection = IdentityConnection()
+    _config_error: str | None = None
     _token: str | None = None
-    _verify: bool | str = True
-    _timeout: float = 30.0
 
     def configure(self, req: ConfigureRequest) -> None:
-        raw = req.config.get("identity")
-        identity: dict[str, Any] = {}
-        if raw:
-            try:
-                identity = json.loads(raw) if isinstance(raw, str) else dict(raw)
-            except json.JSONDecodeError:
-                identity = {}
-        self._endpoint = identity.get("registrationEndpoint")
-        ca = identity.get("caBundle")
-        self._verify = ca if ca else bool(identity.get("tlsVerify", True))
-        self._timeout = float(identity.get("timeoutSeconds", 30.0))
+        try:
+            raw = config_object(req.config.get("identity"), "identity")
+            # the identity object also holds the program's keys (provider, scopes, ...)
+            own = {k: v for k, v in raw.items() if k in IdentityConnection.keys()}
+            self._connection = IdentityConnection.model_validate(own)
+            self._config_error = None
+        except ValidationError as exc:
+            self._config_error = describe(exc, "identity")
+        except ValueError as exc:
+            self._config_error = str(exc)
         self._token = req.config.get("identityApiToken") or os.environ.get("IDENTITY_API_TOKEN")
 
     # -- HTTP -----------------------------------------------------------------------------
     def _endpoint_for(self, issuer: str) -> str:
-        return (self._endpoint or registration_endpoint_for(issuer)).rstrip("/")
+        endpoint = self._connection.registration_endpoint or registration_endpoint_for(issuer)
+        return endpoint.rstrip("/")
 
     def _client(self) -> httpx.Client:
+        if self._config_error:
+            raise RegistrationError(
+                "setup", 0, {"error": "invalid settings", "error_description": self._config_error}
+            )
         if not self._token:
             raise RegistrationError(
                 "setup",
@@ -134,10 +138,11 @@ class ClientRegistrationProvider(ResourceProvider):
                 },
             )
         headers = {"Authorization": f"SSWS {self._token}", "Accept": "application/json"}
-        tls = (True, self._verify) if isinstance(self._verify, str) else (self._verify, None)
+        conn = self._connection
+        tls = (True, conn.ca_bundle) if conn.ca_bundle else (conn.tls_verify, None)
         return httpx.Client(
             headers=headers,
-            timeout=self._timeout,
+            timeout=conn.timeout_seconds,
             verify=ssl_context(*tls),
             transport=shared_transport(*tls),
         )
@@ -157,7 +162,7 @@ class ClientRegistrationProvider(ResourceProvider):
     ) -> httpx.Response:
         with self._client() as client:
             resp = client.request(method, url, json=body, params=params)
-        if resp.status_code in TRANSIENT_STATUSES:
+        if resp.status_code in RETRY_STATUSES:
             raise _Transient(f"HTTP {resp.status_code}")
         return resp
 

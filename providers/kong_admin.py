@@ -7,7 +7,6 @@ exception, a log line or a repr.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import os
@@ -17,18 +16,18 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 import tenacity
+from pydantic import ValidationError
 
-from providers.connections import shared_transport, ssl_context
+from providers.connections import RETRY_STATUSES, shared_transport, ssl_context
+from providers.settings import CONFIG_NAMESPACE, KongConnection, config_object, describe
 
 log = logging.getLogger(__name__)
 
-CONFIG_NAMESPACE = "kong-okta-portal"
 TOKEN_HEADER = "Kong-Admin-Token"
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
 
 class KongConfigError(ValueError):
@@ -108,26 +107,9 @@ class KongAdminError(Exception):
         )
 
 
-def _is_loopback(host: str) -> bool:
-    if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _as_bool(value: Any, key: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    raise KongConfigError(f"`{key}` must be true or false, got {value!r}")
-
-
 @dataclass(frozen=True)
 class KongAdminSettings:
-    """Where and how to reach the Admin API. ``token`` is excluded from repr."""
+    """Where and how to reach the Admin API (`KongConnection`), and the token (not in repr)."""
 
     admin_url: str
     workspace: str | None = None
@@ -138,24 +120,18 @@ class KongAdminSettings:
     allow_insecure_http: bool = False
 
     def __post_init__(self) -> None:
-        parts = urlsplit(self.admin_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise KongConfigError(
-                f"`{CONFIG_NAMESPACE}:kong.adminUrl` must be an http(s) URL such as "
-                f"https://kong-admin.example:8444, got {self.admin_url!r}"
-            )
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
-            if not self.allow_insecure_http:
-                raise KongConfigError(
-                    f"`{CONFIG_NAMESPACE}:kong.adminUrl` is plain http to a non-loopback host "
-                    f"({parts.hostname}); the admin token would travel unencrypted. Use https, "
-                    'or set "allowInsecureHttp": true in the kong config object to accept the risk'
-                )
-        if self.timeout_seconds <= 0:
-            raise KongConfigError(
-                f"`{CONFIG_NAMESPACE}:kong.timeoutSeconds` must be positive, "
-                f"got {self.timeout_seconds!r}"
-            )
+        conn = _connection(
+            {
+                "adminUrl": self.admin_url,
+                "workspace": self.workspace,
+                "tlsVerify": self.tls_verify,
+                "caBundle": self.ca_bundle,
+                "timeoutSeconds": self.timeout_seconds,
+                "allowInsecureHttp": self.allow_insecure_http,
+            }
+        )
+        object.__setattr__(self, "admin_url", conn.admin_url)
+        object.__setattr__(self, "timeout_seconds", conn.timeout_seconds)
         if self.ca_bundle and not os.path.isfile(self.ca_bundle):
             raise KongConfigError(
                 f"`{CONFIG_NAMESPACE}:kong.caBundle` names no readable file: {self.ca_bundle!r}"
@@ -174,54 +150,42 @@ class KongAdminSettings:
             value = get(f"{CONFIG_NAMESPACE}:{key}")
             return get(key) if value is None else value
 
-        raw = lookup("kong")
-        conf: dict[str, Any] = {}
-        if raw not in (None, ""):
-            if isinstance(raw, str):
-                try:
-                    conf = json.loads(raw)
-                except ValueError as exc:
-                    raise KongConfigError(
-                        f"`{CONFIG_NAMESPACE}:kong` must be a JSON object, got unparsable text "
-                        f"({exc.msg})"
-                    ) from None
-            else:
-                conf = raw
-            if not isinstance(conf, dict):
-                raise KongConfigError(f"`{CONFIG_NAMESPACE}:kong` must be a JSON object")
-        known = {"adminUrl", "workspace", "tlsVerify", "caBundle", "timeoutSeconds"}
-        unknown = set(conf) - known - {"allowInsecureHttp"}
+        try:
+            conf = config_object(lookup("kong"), "kong")
+        except ValueError as exc:
+            raise KongConfigError(str(exc)) from None
+        unknown = set(conf) - KongConnection.keys()
         if unknown:
             raise KongConfigError(
                 f"`{CONFIG_NAMESPACE}:kong` has unknown keys {sorted(unknown)}; expected "
-                f"{sorted(known | {'allowInsecureHttp'})}"
+                f"{sorted(KongConnection.keys())}"
             )
-        admin_url = conf.get("adminUrl") or env.get("KONG_ADMIN_URL")
-        if not admin_url:
+        conf = {k: v for k, v in conf.items() if v not in (None, "")}
+        conf.setdefault("adminUrl", env.get("KONG_ADMIN_URL"))
+        conf.setdefault("workspace", env.get("KONG_WORKSPACE") or None)
+        if not conf["adminUrl"]:
             raise KongConfigError(
                 f"No Kong Admin API URL: set `{CONFIG_NAMESPACE}:kong` to a JSON object with "
                 '"adminUrl" (pulumi config set --path kong.adminUrl https://…), '
                 "or the KONG_ADMIN_URL environment variable"
             )
-        token = lookup("kongAdminToken") or env.get("KONG_ADMIN_TOKEN") or None
-        timeout = conf.get("timeoutSeconds", 30.0)
-        try:
-            timeout = float(timeout)
-        except (TypeError, ValueError):
-            raise KongConfigError(
-                f"`{CONFIG_NAMESPACE}:kong.timeoutSeconds` must be a number, got {timeout!r}"
-            ) from None
+        conn = _connection(conf)
         return cls(
-            admin_url=str(admin_url).rstrip("/"),
-            workspace=conf.get("workspace") or env.get("KONG_WORKSPACE") or None,
-            token=token,
-            tls_verify=_as_bool(conf.get("tlsVerify", True), f"{CONFIG_NAMESPACE}:kong.tlsVerify"),
-            ca_bundle=conf.get("caBundle") or None,
-            timeout_seconds=timeout,
-            allow_insecure_http=_as_bool(
-                conf.get("allowInsecureHttp", False), f"{CONFIG_NAMESPACE}:kong.allowInsecureHttp"
-            ),
+            admin_url=conn.admin_url,
+            workspace=conn.workspace,
+            token=lookup("kongAdminToken") or env.get("KONG_ADMIN_TOKEN") or None,
+            tls_verify=conn.tls_verify,
+            ca_bundle=conn.ca_bundle,
+            timeout_seconds=conn.timeout_seconds,
+            allow_insecure_http=conn.allow_insecure_http,
         )
+
+
+def _connection(conf: Mapping[str, Any]) -> KongConnection:
+    try:
+        return KongConnection.model_validate(conf)
+    except ValidationError as exc:
+        raise KongConfigError(describe(exc, "kong")) from None
 
 
 @dataclass(frozen=True)

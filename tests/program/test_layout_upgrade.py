@@ -1,14 +1,20 @@
-"""A stack deployed with the earlier per-developer component layout upgrades without touching Kong.
+"""A stack deployed with the earlier layout upgrades without touching Kong.
 
 The program used to make one `PortalDeveloper` component per developer (children named
 `dev-<key>-...`); it now makes one `Portal` component (children `portal-<key>-...`). The
 aliases on the portal's children must turn the first `up` after the change into a rename in
 state: no Admin API write, no registration, the same Kong objects, and no changes after it.
+
+The providers used to live in `providers.kong_dynamic`, and the state of such a stack names
+them there (the engine unpickles them by that path to read, update and delete): a refresh
+and an `up` with those pickles work, and the `up` stores the providers' current path.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -35,6 +41,18 @@ from components.gateway import ApiGateway, GatewayArgs
 from components.identity import IdentityArgs, build_identity
 from components.settings import load_settings
 from providers import kong_dynamic as kong
+from providers import kong_providers
+
+# As in state written before the providers moved: pickled by reference to kong_dynamic.
+for provider in (
+    kong_providers.ServiceProvider,
+    kong_providers.RouteProvider,
+    kong_providers.PluginProvider,
+    kong_providers.DeveloperProvider,
+    kong_providers.ApplicationProvider,
+    kong_providers.ApplicationInstanceProvider,
+):
+    provider.__module__ = "providers.kong_dynamic"
 
 STATUS = {"approved": 0, "pending": 1}
 
@@ -100,6 +118,16 @@ def kong_ids(inv: Inventory) -> dict[str, list[str]]:
     }
 
 
+def provider_paths(state: dict[str, Any]) -> set[str]:
+    """The modules the Kong resources' pickled providers are imported from."""
+    paths = set()
+    for res in state["deployment"]["resources"]:
+        if ":dynamic/kong:" in res["type"]:
+            blob = base64.b64decode(res["inputs"]["__provider"])
+            paths |= {m.decode() for m in re.findall(rb"providers\.kong_\w+", blob)}
+    return paths
+
+
 def test_per_developer_stack_upgrades_without_touching_kong(
     pulumi_cli: PulumiCLI, sandbox: Any, tmp_path: Path
 ) -> None:
@@ -115,23 +143,30 @@ def test_per_developer_stack_upgrades_without_touching_kong(
     before = kong_ids(inv)
     assert len(before["developers"]) == 2 and len(before["instances"]) == 7
     clients_before = sorted(c["client_id"] for c in inv.clients())
+    legacy = json.loads(pulumi_cli.run("stack", "export", cwd=project).stdout)
+    assert provider_paths(legacy) == {"providers.kong_dynamic"}
 
     shutil.copy(REPO / "__main__.py", project / "__main__.py")
     mark = control.mark()
+    # refresh reads every object with the providers unpickled from their old path
+    pulumi_cli.run("refresh", "--yes", "--skip-preview", cwd=project, env=env)
     up = pulumi_cli.run("up", "--yes", "--skip-preview", cwd=project, env=env)
     window = control.since(mark)
     assert window.writes("admin") == 0, window.rows
     assert window.writes("issuer") == 0, window.rows
     assert kong_ids(inv) == before
     assert sorted(c["client_id"] for c in inv.clients()) == clients_before
-    # the old per-developer components go, the one portal component comes; nothing else
-    assert "1 created" in up.stdout and "2 deleted" in up.stdout, up.stdout
+    # the old per-developer components go, the one portal component and the workspace's
+    # portal (already on: no write) come; nothing else
+    assert "2 created" in up.stdout and "2 deleted" in up.stdout, up.stdout
 
     state = json.loads(pulumi_cli.run("stack", "export", cwd=project).stdout)
+    assert provider_paths(state) == {"providers.kong_providers"}
     resources = state["deployment"]["resources"]
     assert not [r for r in resources if r["type"].endswith(":PortalDeveloper")]
     portal_children = [r["urn"] for r in resources if "portal:Portal$" in r["urn"]]
-    assert len(portal_children) == 2 + 5 + 7  # developers, applications, contracts
+    # the workspace portal, developers, applications, contracts
+    assert len(portal_children) == 1 + 2 + 5 + 7
     assert all(u.rsplit("::", 1)[1].startswith("portal-") for u in portal_children)
 
     pulumi_cli.run("preview", "--expect-no-changes", cwd=project, env=env)

@@ -17,6 +17,7 @@ import pytest
 from pulumi.dynamic import CreateResult
 
 from providers import kong_dynamic as kd
+from providers import kong_providers
 from providers.kong_admin import KongAdminClient, KongAdminError, RetryPolicy
 from tests.provider.conftest import Kong
 from tests.provider.test_provider_sandbox import ISSUER, ONE_EACH, counts
@@ -35,7 +36,9 @@ def create_in_killed_process(
     kong.fault(drop=True, methods=["PUT", "POST"], path_prefix=prefix, count=1)
     provider = kong.provider(cls)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(kd, "KongAdminClient", functools.partial(KongAdminClient, retry=ONE_TRY))
+        patch.setattr(
+            kong_providers, "KongAdminClient", functools.partial(KongAdminClient, retry=ONE_TRY)
+        )
         with pytest.raises(KongAdminError, match="failed after 1 attempts"):
             provider.create(dict(inputs))
 

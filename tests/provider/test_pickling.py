@@ -47,7 +47,7 @@ def test_pickled_provider_holds_neither_token_nor_url(cls: type[kd.KongProvider]
         assert TOKEN.encode() not in data
         assert b"kong-admin.internal" not in data
     # By reference: the provider process imports the class instead of unpickling code.
-    assert b"providers.kong_dynamic" in blob
+    assert b"providers.kong_providers" in blob
     clone = dill.loads(blob)
     assert type(clone) is cls and clone._settings is None
 
