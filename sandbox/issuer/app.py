@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from sandbox.issuer.directory import ServerDirectory
 from sandbox.issuer.registration import MetadataError, new_client, validate_metadata
 from sandbox.issuer.settings import OIDC_SCOPES, AuthorizationServer, IssuerSettings
 from sandbox.issuer.state import AuthorizationCode, IssuerState, RegisteredClient, user_id_for
@@ -71,11 +72,13 @@ def create_issuer_app(
     settings: IssuerSettings,
     state: IssuerState | None = None,
     on_change: Callable[[], None] = lambda: None,
+    directory: ServerDirectory | None = None,
 ) -> Starlette:
     """Build the issuer ASGI app.
 
     ``state`` may be shared with the state-file registry; ``on_change`` runs after every
-    change to the registered clients (e.g. to save the state file).
+    change to the registered clients (e.g. to save the state file). ``directory`` adds servers
+    and clients configured elsewhere (the Okta management API) and their access policies.
     """
     store = state or IssuerState(list(settings.servers))
     user_login = settings.test_user
@@ -84,6 +87,8 @@ def create_issuer_app(
     def server_of(request: Request) -> AuthorizationServer | Response:
         name = request.path_params["server"]
         server = settings.servers.get(name)
+        if server is None and directory is not None:
+            server = directory.server(name)
         if server is None:
             return okta_error(
                 404, "E0000007", f"Not found: Resource not found: {name} (AuthorizationServer)"
@@ -150,6 +155,12 @@ def create_issuer_app(
             store.public_jwks(server.name), headers={"Cache-Control": "max-age=3600"}
         )
 
+    def find_client(client_id: str) -> RegisteredClient | None:
+        client = store.get_client(client_id)
+        if client is None and directory is not None:
+            client = directory.client(client_id)
+        return client
+
     # -- token endpoint -------------------------------------------------------------------
     def authenticate_client(request: Request, form: dict[str, str]) -> RegisteredClient:
         client_id = form.get("client_id")
@@ -166,7 +177,7 @@ def create_issuer_app(
             client_id, secret = unquote(basic_id), unquote(basic_secret)
         if not client_id:
             raise OAuthError(401, "invalid_client", "No client credentials found.")
-        client = store.get_client(client_id)
+        client = find_client(client_id)
         if client is None:
             raise OAuthError(401, "invalid_client", "Invalid value for 'client_id' parameter.")
         if client.is_public:
@@ -218,6 +229,13 @@ def create_issuer_app(
         user: bool,
         nonce: str | None = None,
     ) -> Response:
+        if directory is not None:
+            grant = "authorization_code" if user else "client_credentials"
+            denial = directory.policy_denial(
+                server.name, client.client_id, grant, scopes, user=user
+            )
+            if denial:
+                raise OAuthError(400, "access_denied", denial)
         issuer = issuer_url(request, server)
         key = store.signing_key(server.name)
         claims = access_token_claims(
@@ -354,7 +372,7 @@ def create_issuer_app(
         if isinstance(server, Response):
             return server
         params = request.query_params
-        client = store.get_client(params.get("client_id", ""))
+        client = find_client(params.get("client_id", ""))
         if client is None:
             return OAuthError(
                 400, "invalid_client", "Invalid value for 'client_id' parameter."
