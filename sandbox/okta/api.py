@@ -161,8 +161,11 @@ def create_okta_app(
     ``on_change`` runs after every successful write (e.g. to save the state file)."""
 
     def authorized(request: Request) -> bool:
-        scheme, _, value = request.headers.get("authorization", "").partition(" ")
-        return scheme == "SSWS" and hmac.compare_digest(value.strip().encode(), api_token.encode())
+        # Okta's own Python SDK (3.4) sends "SSWS<token>" with no space; Okta accepts both.
+        header = request.headers.get("authorization", "")
+        if not header.startswith("SSWS"):
+            return False
+        return hmac.compare_digest(header[4:].strip().encode(), api_token.encode())
 
     async def body_of(request: Request) -> Any:
         raw = await request.body()
