@@ -104,8 +104,9 @@ class OktaIdentity(pulumi.ComponentResource):
         self.token_endpoint = self.issuer.apply(lambda i: f"{i.rstrip('/')}/v1/token")
 
         # 2. custom scopes (client_credentials must ask for one)
+        scope_resources: dict[str, pulumi.Resource] = {}
         for scope in s.scopes:
-            okta.auth.ServerScope(
+            scope_resources[scope] = okta.auth.ServerScope(
                 f"{name}-scope-{scope}",
                 auth_server_id=server_id,
                 name=scope,
@@ -141,6 +142,12 @@ class OktaIdentity(pulumi.ComponentResource):
         previous: pulumi.Resource | None = None
         for priority, flow in enumerate(flows, start=1):
             scopes = list(s.scopes) if flow == "client_credentials" else ["openid", *s.scopes]
+            # Okta refuses a rule naming a scope the server lacks: wait for those scopes' POSTs.
+            needs: list[pulumi.Resource] = [
+                scope_resources[n] for n in scopes if n in scope_resources
+            ]
+            if previous is not None:
+                needs.append(previous)
             previous = okta.auth.ServerPolicyRule(
                 f"{name}-rule-{flow.replace('_', '-')}",
                 auth_server_id=server_id,
@@ -150,9 +157,7 @@ class OktaIdentity(pulumi.ComponentResource):
                 grant_type_whitelists=[flow],
                 scope_whitelists=scopes,
                 group_whitelists=["EVERYONE"],
-                opts=pulumi.ResourceOptions(
-                    parent=self, depends_on=[previous] if previous is not None else []
-                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=needs),
             )
 
         # 5. an OAuth app per developer app
