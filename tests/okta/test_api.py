@@ -194,6 +194,7 @@ def test_state_file_keeps_the_org_and_no_client_secret(tmp_path: Path) -> None:
     args = [*sandbox_args(), "--state-file", str(state)]
     with start_sandbox(args) as first:
         with api(first) as c:
+            assert c.get("/api/v1/authorizationServers").json() == []  # no `default` server
             server = c.post(
                 "/api/v1/authorizationServers", json={"name": "kept", "audiences": ["api://k"]}
             ).json()
@@ -223,3 +224,13 @@ def test_state_file_keeps_the_org_and_no_client_secret(tmp_path: Path) -> None:
             assert c.get(f"/api/v1/apps/{app['id']}").json()["label"] == "kept-app"
         after = token(second, sid, client_id, secret, "portal_api")
         assert after.status_code == 200
+
+
+def test_apps_list_twenty_per_page_by_default(org: SandboxProcess) -> None:
+    with api(org) as c:
+        for n in range(21):
+            c.post("/api/v1/apps", json=app_body(f"many-{n:02d}")).raise_for_status()
+        first = c.get("/api/v1/apps", params={"q": "many-"})
+        assert len(first.json()) == 20
+        rest = c.get(first.links["next"]["url"]).json()
+        assert [a["label"] for a in rest] == ["many-20"]

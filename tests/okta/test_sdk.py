@@ -264,6 +264,7 @@ def test_oauth_app_crud_and_paged_listing(org: SandboxProcess) -> None:
         body = dict(SERVICE_APP, label="paging-0-renamed")
         replaced = ok(await c.replace_application(app.id, OpenIdConnectApplication.from_dict(body)))
         assert replaced.label == "paging-0-renamed"
+        assert replaced.credentials.oauth_client.client_secret == oauth.client_secret
 
         first, resp, err = await c.list_applications(q="paging", limit=2)
         assert err is None and len(first) == 2
