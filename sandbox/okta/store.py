@@ -224,6 +224,8 @@ def _claim(store: OktaStore, parents: tuple[str, ...], body: dict, old: dict | N
     }
     if value_type == "GROUPS":
         record["group_filter_type"] = body["group_filter_type"]
+    if body.get("status") is not None:  # claims have no lifecycle calls: status is in the body
+        record["status"] = _choice(body["status"], "status", ("ACTIVE", "INACTIVE"), "ACTIVE")
     return record
 
 

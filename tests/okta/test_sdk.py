@@ -341,6 +341,18 @@ def test_tokens_follow_what_the_sdk_configured(org: SandboxProcess) -> None:
     assert claims["app"] == ids["app"]
     assert claims["tier"] == "gold"
 
+    # an inactive claim is left out of the token
+    async def deactivate_tier(c: Client) -> None:
+        claims = ok(await c.list_o_auth2_claims(ids["server"]))
+        (tier,) = [cl for cl in claims if cl.name == "tier"]
+        tier.status = "INACTIVE"
+        assert ok(await c.replace_o_auth2_claim(ids["server"], tier.id, tier)).status == "INACTIVE"
+
+    run(org, deactivate_tier)
+    resp = token(org, ids["server"], ids["client_id"], ids["secret"], "portal_api")
+    assert "tier" not in claims_of(resp.json()["access_token"])
+    assert claims_of(resp.json()["access_token"])["application_id"] == ids["client_id"]
+
     # a scope the server has but no rule allows: refused by policy
     refused = token(org, ids["server"], ids["client_id"], ids["secret"], "reports")
     assert refused.status_code == 400
