@@ -8,6 +8,7 @@ sometimes without the port). uvicorn's h11 server passes that target through as 
 
 from __future__ import annotations
 
+from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 MANAGEMENT_PREFIXES = ("/api/v1/", "/.well-known/okta-organization")
@@ -40,9 +41,14 @@ class AbsoluteFormPaths:
         await self.app(scope, receive, send)
 
 
+def _routes_match(app: ASGIApp, scope: Scope) -> bool:
+    return any(route.matches(scope)[0] != Match.NONE for route in getattr(app, "routes", []))
+
+
 class OktaOrg:
-    """ASGI app: ``/api/v1/...`` and ``/.well-known/okta-organization`` go to the management
-    API, everything else (``/oauth2/...``) to the issuer."""
+    """ASGI app: the management API's own routes go to it, everything else to the issuer
+    (``/oauth2/...``, and any ``/api/v1`` route the issuer serves itself, e.g. ``/api/v1/authn``);
+    an ``/api/v1`` path neither knows gets the management API's Okta-shaped 404."""
 
     def __init__(self, management: ASGIApp, issuer: ASGIApp) -> None:
         self.management = management
@@ -50,7 +56,7 @@ class OktaOrg:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        if path.startswith(MANAGEMENT_PREFIXES) or path == "/api/v1":
+        if path.startswith(MANAGEMENT_PREFIXES) and not _routes_match(self.issuer, scope):
             await self.management(scope, receive, send)
         else:
             await self.issuer(scope, receive, send)
