@@ -6,6 +6,7 @@ REPO     := $(abspath .)
 VENV     := $(REPO)/.venv
 PY       := $(VENV)/bin/python
 STACK    ?= local
+IDENTITY ?= dcr
 PULUMI_BIN_DIR ?= $(shell cat $(REPO)/.pulumi-bin-dir 2>/dev/null)
 
 # Everything that runs Pulumi: an isolated home, a file backend in the repo (ignored by git),
@@ -19,11 +20,13 @@ export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 export PULUMI_PYTHON_CMD := $(PY)
 export PYTHONPATH := $(REPO)
+export IDENTITY
 
 .PHONY: help setup venv cli lint format test test-unit demo demo-down up preview refresh destroy bench
 
 help:
 	@echo "make demo      set up, start the sandbox, pulumi up the 'local' stack, verify"
+	@echo "make demo IDENTITY=okta   the same with the okta path (needs the pulumi-okta plugin)"
 	@echo "make test      lint + every test (unit, contract, engine)"
 	@echo "make setup     virtualenv from requirements.lock + the Pulumi CLI"
 	@echo "make up|preview|refresh|destroy [STACK=local]"

@@ -93,10 +93,10 @@ class OktaIdentity(pulumi.ComponentResource):
         settings = args.settings
         server_id = self._auth_server(settings.auth_server)
         self.token_endpoint = self.issuer.apply(lambda i: f"{i.rstrip('/')}/v1/token")
-        self._scopes(server_id, settings.scopes)
+        scopes = self._scopes(server_id, settings.scopes)
         self._claim(server_id, settings)
         flows = [f for f in FLOW_ORDER if any(a.flow == f for a in args.apps)]
-        self._access_policy(server_id, flows, settings.scopes)
+        self._access_policy(server_id, flows, scopes)
         self.clients = {app.name: self._app(app) for app in args.apps}
         self.register_outputs({"issuer": self.issuer, "token_endpoint": self.token_endpoint})
 
@@ -123,12 +123,14 @@ class OktaIdentity(pulumi.ComponentResource):
         self.issuer = server.issuer
         return server.id
 
-    def _scopes(self, server_id: pulumi.Input[str], scopes: list[str]) -> list[pulumi.Resource]:
-        """Custom scopes: a client_credentials token must ask for one."""
+    def _scopes(
+        self, server_id: pulumi.Input[str], scopes: list[str]
+    ) -> dict[str, pulumi.Resource]:
+        """Custom scopes by name: a client_credentials token must ask for one."""
         import pulumi_okta as okta
 
-        return [
-            okta.auth.ServerScope(
+        return {
+            scope: okta.auth.ServerScope(
                 f"{self._name}-scope-{scope}",
                 auth_server_id=server_id,
                 name=scope,
@@ -138,7 +140,7 @@ class OktaIdentity(pulumi.ComponentResource):
                 opts=self._child(),
             )
             for scope in scopes
-        ]
+        }
 
     def _claim(self, server_id: pulumi.Input[str], settings: IdentitySettings) -> None:
         """The claim Kong's openid-connect plugin maps to the application's Reference Id."""
@@ -156,9 +158,10 @@ class OktaIdentity(pulumi.ComponentResource):
         )
 
     def _access_policy(
-        self, server_id: pulumi.Input[str], flows: list[str], scopes: list[str]
+        self, server_id: pulumi.Input[str], flows: list[str], scopes: dict[str, pulumi.Resource]
     ) -> None:
-        """An access policy and one rule per enabled flow, chained by priority."""
+        """An access policy and one rule per enabled flow, chained by priority; each rule waits
+        for the scopes it names (Okta refuses a rule naming a scope the server lacks)."""
         import pulumi_okta as okta
 
         policy = okta.auth.ServerPolicy(
@@ -173,6 +176,9 @@ class OktaIdentity(pulumi.ComponentResource):
         previous: pulumi.Resource | None = None
         for priority, flow in enumerate(flows, start=1):
             granted = list(scopes) if flow == "client_credentials" else ["openid", *scopes]
+            needs = [scopes[n] for n in granted if n in scopes]
+            if previous is not None:
+                needs.append(previous)
             previous = okta.auth.ServerPolicyRule(
                 f"{self._name}-rule-{flow.replace('_', '-')}",
                 auth_server_id=server_id,
@@ -182,9 +188,7 @@ class OktaIdentity(pulumi.ComponentResource):
                 grant_type_whitelists=[flow],
                 scope_whitelists=granted,
                 group_whitelists=["EVERYONE"],
-                opts=pulumi.ResourceOptions(
-                    parent=self, depends_on=[previous] if previous is not None else []
-                ),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=needs),
             )
 
     def _app(self, app: AppSettings) -> ClientCredentials:

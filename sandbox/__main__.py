@@ -25,6 +25,7 @@ from sandbox.admin.backend import Backend
 from sandbox.faults import FaultController, FaultInjector
 from sandbox.issuer import IssuerSettings, IssuerState, SettingsError, create_issuer_app
 from sandbox.issuer.settings import DEFAULT_IDP_API_TOKEN, DEFAULT_SCOPE, DEFAULT_TEST_USER
+from sandbox.okta import AbsoluteFormPaths, OktaDirectory, OktaOrg, OktaStore, create_okta_app
 from sandbox.proxy import create_proxy_app
 from sandbox.settings import DEFAULT_KONG_VERSION, PORTAL_APP_AUTH_MODES, NodeSettings
 from sandbox.state import StateRegistry
@@ -121,8 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     parser.add_argument(
         "--idp-api-token", default=DEFAULT_IDP_API_TOKEN,
-        help="token for 'Authorization: SSWS <token>' on /oauth2/v1/clients (default: a fixed "
-        "development token)",
+        help="token for 'Authorization: SSWS <token>' on /oauth2/v1/clients and on the Okta "
+        "management API /api/v1 (default: a fixed development token)",
     )  # fmt: skip
     parser.add_argument(
         "--test-user", default=DEFAULT_TEST_USER,
@@ -231,7 +232,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise SystemExit(f"sandbox: {exc}") from None
     issuer_state = IssuerState(list(issuer_settings.servers))
     state.register("issuer", issuer_state.dump, issuer_state.load)
-    issuer_app = create_issuer_app(issuer_settings, issuer_state, on_change=state.save)
+    # Okta's management API shares the issuer's address, as on a real org URL.
+    okta_store = OktaStore()
+    state.register("okta", okta_store.dump, okta_store.load)
+    issuer_app = OktaOrg(
+        create_okta_app(
+            okta_store, args.idp_api_token, args.test_user, on_change=state.save
+        ),
+        create_issuer_app(
+            issuer_settings, issuer_state, on_change=state.save,
+            directory=OktaDirectory(okta_store),
+        ),
+    )  # fmt: skip
     proxy_app = create_proxy_app(
         backend,
         lambda: [ws["name"] for ws in backend.workspace_page({"size": "1000"})["data"]],
@@ -247,7 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.admin_port,
         ),
         ServerSpec("proxy", proxy_app, HOST, args.proxy_port),
-        ServerSpec("issuer", FaultInjector(issuer_app, controller, target="issuer"),
+        ServerSpec("issuer",
+                   AbsoluteFormPaths(FaultInjector(issuer_app, controller, target="issuer")),
                    HOST, args.issuer_port),
         ServerSpec("upstream", create_upstream_app(), HOST, args.upstream_port),
     ]  # fmt: skip
@@ -259,6 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "idp_api_token": lambda u: args.idp_api_token,
         "test_user": lambda u: issuer_settings.test_user,
         "test_user_password": lambda u: issuer_settings.test_user_password,
+        # Okta's org URL (management API + /oauth2 servers); its API token is idp_api_token.
+        "okta": lambda u: u["issuer"],
     }
 
     state.load()

@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from sandbox.issuer import authorize, clients, discovery, token, tokeninfo
 from sandbox.issuer.context import Issuer
+from sandbox.issuer.directory import ServerDirectory
 from sandbox.issuer.errors import OAuthError, OktaError, render_oauth_error, render_okta_error
 from sandbox.issuer.settings import IssuerSettings
 from sandbox.issuer.state import IssuerState
@@ -65,13 +66,17 @@ def create_issuer_app(
     settings: IssuerSettings,
     state: IssuerState | None = None,
     on_change: Callable[[], None] = lambda: None,
+    directory: ServerDirectory | None = None,
 ) -> Starlette:
     """Build the issuer ASGI app.
 
     ``state`` may be shared with the state-file registry; ``on_change`` runs after every
-    change to the registered clients (e.g. to save the state file).
+    change to the registered clients (e.g. to save the state file). ``directory`` adds servers
+    and clients configured elsewhere (the Okta management API) and their access policies.
     """
-    issuer = Issuer(settings, state or IssuerState(list(settings.servers)), on_change)
+    issuer = Issuer(
+        settings, state or IssuerState(list(settings.servers)), on_change, directory=directory
+    )
     app = Starlette(
         routes=ROUTES,
         exception_handlers={

@@ -67,7 +67,7 @@ async def authorize(request: Request) -> Response:
     issuer = issuer_of(request)
     server = issuer.server(request)
     params = dict(request.query_params)
-    client = issuer.state.get_client(params.get("client_id", ""))
+    client = issuer.find_client(params.get("client_id", ""))
     if client is None:
         raise OAuthError(400, "invalid_client", "Invalid value for 'client_id' parameter.")
     redirect_uri = params.get("redirect_uri", "")

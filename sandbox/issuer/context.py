@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
+from sandbox.issuer.directory import ServerDirectory
 from sandbox.issuer.errors import OktaError
 from sandbox.issuer.settings import AuthorizationServer, IssuerSettings
 from sandbox.issuer.signin import HeadlessSignIn
-from sandbox.issuer.state import IssuerState, user_id_for
+from sandbox.issuer.state import IssuerState, RegisteredClient, user_id_for
 
 
 @dataclass
@@ -22,6 +23,8 @@ class Issuer:
     settings: IssuerSettings
     state: IssuerState
     on_change: Callable[[], None] = field(default=lambda: None)
+    # servers and clients configured elsewhere (the Okta management API) and their policies
+    directory: ServerDirectory | None = None
     sign_in: HeadlessSignIn = field(init=False)
 
     def __post_init__(self) -> None:
@@ -39,11 +42,28 @@ class Issuer:
         """The authorization server named in the path, or Okta's 404."""
         name = request.path_params["server"]
         server = self.settings.servers.get(name)
+        if server is None and self.directory is not None:
+            server = self.directory.server(name)
         if server is None:
             raise OktaError(
                 404, "E0000007", f"Not found: Resource not found: {name} (AuthorizationServer)"
             )
         return server
+
+    def find_client(self, client_id: str) -> RegisteredClient | None:
+        """A client registered here, or one the directory knows."""
+        client = self.state.get_client(client_id)
+        if client is None and self.directory is not None:
+            client = self.directory.client(client_id)
+        return client
+
+    def policy_denial(
+        self, server: str, client_id: str, grant: str, scopes: list[str], *, user: bool
+    ) -> str | None:
+        """Why the directory's access policies refuse this token (None: allowed)."""
+        if self.directory is None:
+            return None
+        return self.directory.policy_denial(server, client_id, grant, scopes, user=user)
 
     def require_api_token(self, request: Request) -> None:
         """Okta's ``Authorization: SSWS <token>`` check of the management endpoints."""

@@ -119,13 +119,14 @@ class IssuerState:
 
     # -- keys -------------------------------------------------------------------------------
     def signing_key(self, server: str) -> RSAKey:
+        """The server's key; a server created later (through the Okta API) gets one on first use."""
         with self._lock:
+            if server not in self._keys:
+                self._keys[server] = self._new_key()
             return self._keys[server]
 
     def public_jwks(self, server: str) -> dict[str, Any]:
-        with self._lock:
-            key = self._keys[server]
-        return KeySet([key]).as_dict(private=False)
+        return KeySet([self.signing_key(server)]).as_dict(private=False)
 
     # -- clients ----------------------------------------------------------------------------
     def add_client(self, client: RegisteredClient, secret: str | None) -> None:
@@ -203,8 +204,7 @@ class IssuerState:
         """Restore keys (for servers still configured) and clients from :meth:`dump` output."""
         with self._lock:
             for name, key_data in (data.get("keys") or {}).items():
-                if name in self._keys:
-                    self._keys[name] = RSAKey.import_key(key_data)
+                self._keys[name] = RSAKey.import_key(key_data)
             self._clients = {
                 c["client_id"]: RegisteredClient(**c) for c in data.get("clients") or []
             }

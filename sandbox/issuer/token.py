@@ -36,7 +36,7 @@ def authenticate_client(issuer: Issuer, request: Request, form: dict[str, str]) 
         client_id, secret = unquote(basic_id), unquote(basic_secret)
     if not client_id:
         raise OAuthError(401, "invalid_client", "No client credentials found.")
-    client = issuer.state.get_client(client_id)
+    client = issuer.find_client(client_id)
     if client is None:
         raise OAuthError(401, "invalid_client", "Invalid value for 'client_id' parameter.")
     if client.is_public:
@@ -94,6 +94,10 @@ def token_response(
     """Okta's token response; with the user's `offline_access` consent and a client allowed
     the refresh_token grant, a refresh token too (the same one again on a refresh)."""
     issuer = issuer_of(request)
+    grant = "authorization_code" if user else "client_credentials"
+    denial = issuer.policy_denial(server.name, client.client_id, grant, scopes, user=user)
+    if denial:
+        raise OAuthError(400, "access_denied", denial)
     url = issuer_url(request, server)
     key = issuer.state.signing_key(server.name)
     ttl = issuer.settings.token_ttl_seconds

@@ -147,7 +147,7 @@ async def logout(request: Request) -> Response:
     target = params.get("post_logout_redirect_uri")
     if target is None:
         return Response(status_code=200, media_type="text/plain", content="Signed out.")
-    client = issuer.state.get_client(str(claims.get("aud"))) if claims else None
+    client = issuer.find_client(str(claims.get("aud"))) if claims else None
     allowed = (client.extra.get("post_logout_redirect_uris") or []) if client else []
     if target not in allowed:
         raise OAuthError(
