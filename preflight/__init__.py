@@ -96,7 +96,7 @@ def _refused(what: str, response: httpx.Response) -> str | None:
     status, message = response.status_code, _kong_message(response)
     if status == 401:
         return (
-            f"Kong refused the admin token on {what} (401 {message!r}): set {TOKEN_KEY} "
+            f"Kong refused the admin token ({what}: 401 {message!r}): set {TOKEN_KEY} "
             "to a valid RBAC token for the workspace"
         )
     if status == 403 and "license" in message.lower():
@@ -136,7 +136,7 @@ def check_kong(settings: StackSettings, get: Getter, report: Report) -> None:
                 f"check `{PROJECT}:kong.adminUrl` (or KONG_ADMIN_URL) and that Kong is running"
             )
             return
-        refused = _refused("read the node (GET /)", root)
+        refused = _refused("GET /", root)
         if refused:
             report.problems.append(refused)
             return
