@@ -12,12 +12,19 @@ manages: RBAC is decided before the body is validated, so an allowed token gets 
 violation, nothing stored) and a refused one 401/403 — an answer about the right to write,
 with nothing written either way.
 
+A pass is remembered per stack (a fingerprint of the settings and tokens it checked, under
+`$PULUMI_HOME/kong-okta-portal/preflight/`, no secret in it): a later run with the same settings
+probes nothing, so a no-change `pulumi up` still makes zero Admin API requests. Changing any
+checked setting or token probes again.
+
 Skip it (not advised: a failing deploy then leaves what it made before the failure) with the
 environment variable `KONG_OKTA_PORTAL_PREFLIGHT=off` (`make up PREFLIGHT=off` sets it).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -398,6 +405,56 @@ def run(settings: StackSettings, get: Getter) -> Report:
     return report
 
 
+def fingerprint(settings: StackSettings, get: Getter, stack: str) -> str:
+    """What a pass covered: the stack, the targets, what it manages, hashes of the tokens."""
+
+    def secret(value: Any) -> str | None:
+        return hashlib.sha256(str(value).encode()).hexdigest() if value else None
+
+    checked = {
+        "stack": stack,
+        "kong": get(f"{PROJECT}:kong") or os.environ.get("KONG_ADMIN_URL"),
+        "kongAdminToken": secret(
+            get(f"{PROJECT}:kongAdminToken") or os.environ.get("KONG_ADMIN_TOKEN")
+        ),
+        "identity": settings.identity.model_dump(mode="json"),
+        "identityApiToken": secret(
+            get(f"{PROJECT}:identityApiToken") or os.environ.get("IDENTITY_API_TOKEN")
+        ),
+        "okta": [get(k) for k in ("okta:orgName", "okta:baseUrl")],
+        "oktaApiToken": secret(get("okta:apiToken") or os.environ.get("OKTA_API_TOKEN")),
+        "developers": bool(settings.developers),
+        "apps": bool(settings.apps()),
+    }
+    return hashlib.sha256(json.dumps(checked, sort_keys=True).encode()).hexdigest()
+
+
+def _pass_file(project: str, stack: str) -> str:
+    home = os.environ.get("PULUMI_HOME") or os.path.join(os.path.expanduser("~"), ".pulumi")
+    return os.path.join(home, "kong-okta-portal", "preflight", f"{project}.{stack}.json")
+
+
+def _passed_before(path: str, print_: str) -> bool:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh).get("fingerprint") == print_
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _remember(path: str, print_: str | None) -> None:
+    try:
+        if print_ is None:
+            if os.path.exists(path):
+                os.remove(path)
+            return
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            json.dump({"fingerprint": print_}, fh)
+    except OSError:
+        pass  # only a cache: the next run probes again
+
+
 def _under_mocks() -> bool:
     from pulumi.runtime.mocks import MockMonitor
     from pulumi.runtime.settings import get_monitor
@@ -421,7 +478,17 @@ def run_preflight(settings: StackSettings) -> Report | None:
             "checked; a deploy that fails midway leaves what it created before the failure"
         )
         return None
-    report = run(settings, get_config)
+    stack = pulumi.get_stack()
+    path = _pass_file(pulumi.get_project(), stack)
+    print_ = fingerprint(settings, get_config, stack)
+    if _passed_before(path, print_):
+        return None
+    try:
+        report = run(settings, get_config)
+    except PreflightError:
+        _remember(path, None)
+        raise
+    _remember(path, print_)
     for note in report.notes:
         pulumi.log.info(f"preflight: {note}")
     return report
