@@ -20,13 +20,14 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 export PULUMI_PYTHON_CMD := $(PY)
 export PYTHONPATH := $(REPO)
 
-.PHONY: help setup venv cli lint format test test-unit demo demo-down up preview refresh destroy bench
+.PHONY: help setup venv cli lint format test test-unit demo demo-down up preview refresh destroy verify bench
 
 help:
 	@echo "make demo      set up, start the sandbox, pulumi up the 'local' stack, verify"
 	@echo "make test      lint + every test (unit, contract, engine)"
 	@echo "make setup     virtualenv from requirements.lock + the Pulumi CLI"
 	@echo "make up|preview|refresh|destroy [STACK=local]"
+	@echo "make verify [STACK=local]  prove the deployed flow (python -m verify)"
 	@echo "make demo-down stop the demo sandbox"
 
 venv: $(VENV)/.synced
@@ -73,6 +74,12 @@ up preview refresh destroy: setup
 
 _stack:
 	STACK=$(STACK) bash scripts/stack $(CMD)
+
+verify: setup
+	@$(MAKE) --no-print-directory _verify PULUMI_BIN_DIR=$$(cat .pulumi-bin-dir)
+
+_verify:
+	$(PY) -m verify --stack $(STACK)
 
 bench: setup
 	@$(MAKE) --no-print-directory _bench PULUMI_BIN_DIR=$$(cat .pulumi-bin-dir)
