@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -405,28 +406,23 @@ def run(settings: StackSettings, get: Getter) -> Report:
     return report
 
 
-def fingerprint(settings: StackSettings, get: Getter, stack: str) -> str:
-    """What a pass covered: the stack, the targets, what it manages, hashes of the tokens."""
-
-    def secret(value: Any) -> str | None:
-        return hashlib.sha256(str(value).encode()).hexdigest() if value else None
-
+def fingerprint(settings: StackSettings, get: Getter, stack: str, salt: str) -> str:
+    """What a pass covered: the stack, the targets, what it manages, and the tokens, hashed
+    with a random salt kept beside it (so the file gives nothing to guess a token against)."""
     checked = {
         "stack": stack,
         "kong": get(f"{PROJECT}:kong") or os.environ.get("KONG_ADMIN_URL"),
-        "kongAdminToken": secret(
-            get(f"{PROJECT}:kongAdminToken") or os.environ.get("KONG_ADMIN_TOKEN")
-        ),
+        "kongAdminToken": get(f"{PROJECT}:kongAdminToken") or os.environ.get("KONG_ADMIN_TOKEN"),
         "identity": settings.identity.model_dump(mode="json"),
-        "identityApiToken": secret(
-            get(f"{PROJECT}:identityApiToken") or os.environ.get("IDENTITY_API_TOKEN")
-        ),
+        "identityApiToken": get(f"{PROJECT}:identityApiToken")
+        or os.environ.get("IDENTITY_API_TOKEN"),
         "okta": [get(k) for k in ("okta:orgName", "okta:baseUrl")],
-        "oktaApiToken": secret(get("okta:apiToken") or os.environ.get("OKTA_API_TOKEN")),
+        "oktaApiToken": get("okta:apiToken") or os.environ.get("OKTA_API_TOKEN"),
         "developers": bool(settings.developers),
         "apps": bool(settings.apps()),
     }
-    return hashlib.sha256(json.dumps(checked, sort_keys=True).encode()).hexdigest()
+    payload = salt + json.dumps(checked, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def _pass_file(project: str, stack: str) -> str:
@@ -434,15 +430,16 @@ def _pass_file(project: str, stack: str) -> str:
     return os.path.join(home, "kong-okta-portal", "preflight", f"{project}.{stack}.json")
 
 
-def _passed_before(path: str, print_: str) -> bool:
+def _read_pass(path: str) -> dict[str, str]:
     try:
         with open(path, encoding="utf-8") as fh:
-            return json.load(fh).get("fingerprint") == print_
-    except (OSError, ValueError, AttributeError):
-        return False
+            found = json.load(fh)
+        return found if isinstance(found, dict) else {}
+    except (OSError, ValueError):
+        return {}
 
 
-def _remember(path: str, print_: str | None) -> None:
+def _remember(path: str, salt: str, print_: str | None) -> None:
     try:
         if print_ is None:
             if os.path.exists(path):
@@ -450,7 +447,7 @@ def _remember(path: str, print_: str | None) -> None:
             return
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "w", encoding="utf-8") as fh:
-            json.dump({"fingerprint": print_}, fh)
+            json.dump({"salt": salt, "fingerprint": print_}, fh)
     except OSError:
         pass  # only a cache: the next run probes again
 
@@ -480,15 +477,18 @@ def run_preflight(settings: StackSettings) -> Report | None:
         return None
     stack = pulumi.get_stack()
     path = _pass_file(pulumi.get_project(), stack)
-    print_ = fingerprint(settings, get_config, stack)
-    if _passed_before(path, print_):
+    last = _read_pass(path)
+    if last.get("salt") and last.get("fingerprint") == fingerprint(
+        settings, get_config, stack, last["salt"]
+    ):
         return None
     try:
         report = run(settings, get_config)
     except PreflightError:
-        _remember(path, None)
+        _remember(path, "", None)
         raise
-    _remember(path, print_)
+    salt = secrets.token_hex(16)
+    _remember(path, salt, fingerprint(settings, get_config, stack, salt))
     for note in report.notes:
         pulumi.log.info(f"preflight: {note}")
     return report

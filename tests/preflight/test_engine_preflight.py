@@ -103,3 +103,26 @@ def test_preview_and_up_stop_before_any_write(
         assert "preflight: this deploy cannot succeed; nothing was created" in output
         assert_one_message(output, case.expect, case.secrets)
     assert_nothing_made(dep)
+
+
+def admin_requests(dep: Deployment) -> int:
+    return Inventory(dep.sandbox.urls).request_total()[0]
+
+
+def test_a_pass_is_remembered_until_a_checked_setting_changes(
+    deploy: Callable[[Case], Deployment],
+) -> None:
+    dep = deploy(Case())
+    before = admin_requests(dep)
+    code, output = dep.run("preview")
+    assert code == 0, output
+    probed = admin_requests(dep)
+    assert probed > before  # the first run probes Kong
+    code, output = dep.run("preview")
+    assert code == 0, output
+    assert admin_requests(dep) == probed  # the same settings: no request at all
+    code, output = dep.run("preview", env={"KONG_ADMIN_TOKEN": "another-token"})
+    assert code == 0, output
+    assert admin_requests(dep) > probed  # another token: probed again
+    assert "another-token" not in output
+    assert_nothing_made(dep)
