@@ -15,6 +15,7 @@ import pytest
 
 from sandbox.launch import start_sandbox
 from tests.preflight.support import Case, Deployment
+from tests.program.test_engine_local_stack import Inventory
 from tests.support.pulumi import PulumiCLI, write_project
 
 pytestmark = pytest.mark.engine
@@ -114,3 +115,57 @@ def test_check_failure_is_printed_once_without_the_input_value(
             assert "map[" not in output  # the engine's dump of the whole input value
         log = httpx.get(sandbox.urls["admin"] + "/_sandbox/requests").json()
         assert [r for r in log["requests"] if r["path"].startswith("/plugins")] == []
+
+
+UNKNOWN_FIELD = """
+from providers.kong_dynamic import Plugin, Service
+
+svc = Service("svc", name="svc", url="http://127.0.0.1:9/x")
+Plugin(
+    "oidc",
+    name="openid-connect",
+    service_id=svc.kong_id,
+    config={"issuer": "http://127.0.0.1:9/oauth2/default", "no_such_field": True},
+)
+"""
+
+
+def test_kong_400_is_one_message_with_kongs_fields_and_the_fix(
+    pulumi_cli: PulumiCLI, tmp_path: Path
+) -> None:
+    with start_sandbox() as sandbox:
+        project = write_project(tmp_path / "p", UNKNOWN_FIELD)
+        pulumi_cli.stack_init(project, "dev")
+        proc = pulumi_cli.run(
+            "up",
+            "--yes",
+            "--skip-preview",
+            cwd=project,
+            env={"KONG_ADMIN_URL": sandbox.urls["admin"]},
+            check=False,
+        )
+        output = proc.stdout + proc.stderr
+        assert proc.returncode != 0
+        assert "Traceback" not in output
+        details = [ln for ln in output.splitlines() if "config.no_such_field" in ln]
+        assert len(details) == 1, output
+        assert "unknown field" in details[0]
+        assert "Fix: Kong rejected the values" in details[0]
+        assert "pulumi-python:dynamic/kong:Plugin (oidc):" in diagnostics(output)
+
+
+def test_bad_setting_is_one_message_and_nothing_is_asked_of_kong(
+    deploy: Callable[[Case], Deployment],
+) -> None:
+    bad_url = "http://orders.example.com"
+    dep = deploy(Case(edit=lambda cfg: cfg["kong-okta-portal:services"][0].update(url=bad_url)))
+    before = Inventory(dep.sandbox.urls).request_total()
+    for command in (["preview"], ["up", "--yes", "--skip-preview"]):
+        code, output = dep.run(*command)
+        assert code != 0
+        assert "Traceback" not in output
+        lines = [ln for ln in output.splitlines() if "services[0].url = " in ln]
+        assert len(lines) == 1, output
+        assert "expected an https URL for the upstream" in lines[0]
+    # settings fail before preflight: not one request to Kong or the issuer
+    assert Inventory(dep.sandbox.urls).request_total() == before
