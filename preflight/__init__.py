@@ -160,10 +160,12 @@ def check_kong(settings: StackSettings, get: Getter, report: Report) -> None:
         _check_node(settings, info, url, report)
         if report.problems:
             return  # a node that cannot hold the portal: the workspace and rights do not matter
-        _check_workspace(settings, client, workspace, report)
-        if report.problems:
-            return
-        _check_rights(settings, client, workspace, report)
+        try:
+            _check_workspace(settings, client, workspace, report)
+            if not report.problems:
+                _check_rights(settings, client, workspace, report)
+        except KongAdminError as exc:  # e.g. 5xx after retries: Kong cannot take a deploy now
+            report.problems.append(f"{exc}. Check Kong's health, then run again")
 
 
 def _cause(exc: KongAdminError) -> str:
@@ -258,7 +260,8 @@ def _check_rights(
             report.problems.append(refused)
             return
         # An empty body: Kong checks RBAC first, then rejects the body (400), storing nothing.
-        probe = client.request("POST", path, json_body={}, allow=(400, 401, 403, 404, 409))
+        # ok=(): an accepted empty create would be Kong not validating; it raises, not passes
+        probe = client.request("POST", path, json_body={}, ok=(), allow=(400, 401, 403, 404, 409))
         refused = _refused(f"create in {path}", probe)
         if refused:
             report.problems.append(refused)
