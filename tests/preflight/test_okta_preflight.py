@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 import preflight
+import preflight.identity
 from components.settings import parse_settings
 from tests.program import configs
 
@@ -30,7 +31,7 @@ def answering(token_ok: bool) -> httpx.MockTransport:
 @pytest.mark.parametrize("token_ok", [True, False])
 def test_okta_api_token_is_probed(monkeypatch: pytest.MonkeyPatch, token_ok: bool) -> None:
     monkeypatch.setattr(
-        preflight, "_http", lambda *a, **k: httpx.Client(transport=answering(token_ok))
+        preflight.identity, "_http", lambda *a, **k: httpx.Client(transport=answering(token_ok))
     )
     config = {"okta:orgName": "dev-1", "okta:baseUrl": "okta.example", "okta:apiToken": TOKEN}
     report = preflight.Report()
