@@ -15,7 +15,7 @@ import pytest
 
 from sandbox.launch import start_sandbox
 from tests.preflight.support import Case, Deployment
-from tests.program.test_engine_local_stack import Inventory
+from tests.program.test_engine_local_stack import NS, Inventory, local_config
 from tests.support.pulumi import PulumiCLI, write_project
 
 pytestmark = pytest.mark.engine
@@ -79,7 +79,8 @@ def test_registration_refused_names_the_token_setting_and_hides_it(
     assert code != 0
     assert_clean(output)
     lines = [line for line in output.splitlines() if "HTTP 401" in line]
-    assert len(lines) == 3, output  # one per developer app
+    apps = [a for d in local_config(dep.sandbox.urls)[f"{NS}:developers"] for a in d["apps"]]
+    assert len(lines) == len(apps), output  # one per developer app
     assert all("kong-okta-portal:identityApiToken" in line for line in lines)
     assert "wrong-idp-token" not in output
 
