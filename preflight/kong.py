@@ -95,9 +95,9 @@ def check_kong(settings: StackSettings, get: Getter, report: Report) -> None:
         if report.problems:
             return  # a node that cannot hold the portal: the workspace and rights do not matter
         try:
-            _check_workspace(settings, client, workspace, report)
+            portal_on = _check_workspace(settings, client, workspace, report)
             if not report.problems:
-                _check_rights(settings, client, workspace, report)
+                _check_rights(settings, client, workspace, report, portal_on)
         except KongAdminError as exc:  # e.g. 5xx after retries: Kong cannot take a deploy now
             report.problems.append(f"{exc}. Check Kong's health, then run again")
 
@@ -145,16 +145,26 @@ def _check_node(settings: StackSettings, info: KongInfo, url: str, report: Repor
     report.notes.append(f"Kong {info.version}: openid-connect takes `{claim}`")
 
 
+def stack_turns_portal_on() -> bool:
+    """Whether the program turns the workspace's Dev Portal on itself (the Kong provider's
+    `WorkspacePortal` resource) instead of expecting an admin to have done it."""
+    from providers import kong_dynamic
+
+    return hasattr(kong_dynamic, "WorkspacePortal")
+
+
 def _check_workspace(
     settings: StackSettings, client: KongAdminClient, workspace: str, report: Report
-) -> None:
-    response = client.request("GET", f"/workspaces/{workspace}", allow=(401, 403, 404))
+) -> bool:
+    """Problems with the workspace; whether its Dev Portal is on already."""
+    path = f"/workspaces/{workspace}"
+    response = client.request("GET", path, allow=(401, 403, 404))
     if response.status_code == 404:
         report.problems.append(
             f"Kong has no workspace {workspace!r}: set `{PROJECT}:kong.workspace` to an existing "
             "workspace (or create it: POST /workspaces name=…)"
         )
-        return
+        return False
     refused = _refused(f"read workspace {workspace!r}", response)
     if refused:
         if "license" in refused or response.status_code == 401:
@@ -163,23 +173,46 @@ def _check_workspace(
             # a workspace-scoped RBAC user may not read /workspaces: the portal probe below
             # (POST /{ws}/developers answers 404 while the portal is off) still decides
             report.notes.append(f"workspace {workspace!r} not readable with this token")
-        return
-    config = response.json().get("config") or {}
-    if _needs_portal(settings) and not config.get("portal"):
+        return True
+    if not _needs_portal(settings) or (response.json().get("config") or {}).get("portal"):
+        return True
+    if not stack_turns_portal_on():
         report.problems.append(
             f"the Dev Portal is off in workspace {workspace!r}: turn it on (PATCH "
             f"/workspaces/{workspace} config.portal=true and config.portal_auth, or "
             f"`python -m verify.portal_prereq --admin <adminUrl> --workspace {workspace}`), "
             f"or set `{PROJECT}:kong.workspace` to a workspace that has it"
         )
+        return False
+    # The stack turns it on: the token must be allowed to. A value Kong cannot take is
+    # refused by RBAC (403) before the schema (400), and nothing changes either way.
+    probe = client.request(
+        "PATCH",
+        path,
+        json_body={"config": {"portal": "preflight probe: not a boolean"}},
+        ok=(),
+        allow=(400, 401, 403),
+    )
+    refused = _refused(f"update workspace {workspace!r} (to turn its Dev Portal on)", probe)
+    if refused:
+        report.problems.append(refused)
+    else:
+        report.notes.append(
+            f"the Dev Portal is off in workspace {workspace!r}: the stack turns it on"
+        )
+    return False
 
 
 def _check_rights(
-    settings: StackSettings, client: KongAdminClient, workspace: str, report: Report
+    settings: StackSettings,
+    client: KongAdminClient,
+    workspace: str,
+    report: Report,
+    portal_on: bool,
 ) -> None:
     for collection, portal_only in MANAGED:
-        if portal_only and not settings.developers:
-            continue
+        if portal_only and (not settings.developers or not portal_on):
+            continue  # no portal objects, or Kong hides them until the stack turns it on
         path = client.path(collection)
         listed = client.request("GET", path, params={"size": 1}, allow=(401, 403, 404))
         if listed.status_code == 404 and portal_only:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
+from preflight.kong import stack_turns_portal_on
 from tests.preflight.support import (
     ADMIN_TOKEN,
     READ_ONLY_TOKEN,
@@ -49,10 +50,6 @@ CASES = {
         env={"KONG_ADMIN_TOKEN": READ_ONLY_TOKEN},
         expect=("may not create in /default/services", "permissions to create", "kongAdminToken"),
         secrets=(READ_ONLY_TOKEN, ADMIN_TOKEN),
-    ),
-    "portal-off": Case(
-        portal=False,
-        expect=("Dev Portal is off in workspace 'default'", "config.portal=true"),
     ),
     "kong-closed-port": Case(
         edit=lambda cfg: cfg[f"{NS}:kong"].update(adminUrl=closed_port_url()),
@@ -125,4 +122,36 @@ def test_a_pass_is_remembered_until_a_checked_setting_changes(
     assert code == 0, output
     assert admin_requests(dep) > probed  # another token: probed again
     assert "another-token" not in output
+    assert_nothing_made(dep)
+
+
+def test_workspace_portal_off(deploy: Callable[[Case], Deployment]) -> None:
+    """Off in the workspace: refused when an admin must turn it on; when the stack turns it on
+    itself (the Kong provider's `WorkspacePortal`), the token must be allowed to update the
+    workspace, which preflight asks without changing it."""
+    dep = deploy(Case(portal=False))
+    code, output = dep.run("preview")
+    if stack_turns_portal_on():
+        assert code == 0, output
+        assert "the Dev Portal is off in workspace 'default': the stack turns it on" in output
+    else:
+        assert code != 0
+        assert_one_message(output, ("Dev Portal is off in workspace 'default'",), ())
+        assert "config.portal=true" in output
+    assert_nothing_made(dep)
+
+
+def test_workspace_portal_off_and_a_read_only_token(
+    deploy: Callable[[Case], Deployment],
+) -> None:
+    flags = ["--rbac-token", ADMIN_TOKEN, "--rbac-read-only-token", READ_ONLY_TOKEN]
+    dep = deploy(Case(flags=flags, portal=False, env={"KONG_ADMIN_TOKEN": READ_ONLY_TOKEN}))
+    code, output = dep.run("preview")
+    assert code != 0
+    expect = (
+        "may not update workspace 'default' (to turn its Dev Portal on)"
+        if stack_turns_portal_on()
+        else "Dev Portal is off in workspace 'default'"
+    )
+    assert_one_message(output, (expect,), (READ_ONLY_TOKEN, ADMIN_TOKEN))
     assert_nothing_made(dep)
