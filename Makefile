@@ -22,7 +22,7 @@ export PULUMI_PYTHON_CMD := $(PY)
 export PYTHONPATH := $(REPO)
 export IDENTITY
 
-.PHONY: help setup venv cli lint format test test-unit demo demo-down up preview refresh destroy bench
+.PHONY: help setup venv cli lint format test test-unit demo demo-down up preview refresh destroy verify bench
 
 help:
 	@echo "make demo      set up, start the sandbox, pulumi up the 'local' stack, verify"
@@ -30,6 +30,7 @@ help:
 	@echo "make test      lint + every test (unit, contract, engine)"
 	@echo "make setup     virtualenv from requirements.lock + the Pulumi CLI"
 	@echo "make up|preview|refresh|destroy [STACK=local]"
+	@echo "make verify [STACK=local]  prove the deployed flow (python -m verify)"
 	@echo "make demo-down stop the demo sandbox"
 
 venv: $(VENV)/.synced
@@ -76,6 +77,12 @@ up preview refresh destroy: setup
 
 _stack:
 	STACK=$(STACK) bash scripts/stack $(CMD)
+
+verify: setup
+	@$(MAKE) --no-print-directory _verify PULUMI_BIN_DIR=$$(cat .pulumi-bin-dir)
+
+_verify:
+	$(PY) -m verify --stack $(STACK) $(VERIFY_ARGS)
 
 bench: setup
 	@$(MAKE) --no-print-directory _bench PULUMI_BIN_DIR=$$(cat .pulumi-bin-dir)

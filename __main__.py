@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 
 import pulumi
 
 from components.gateway import ApiGateway, GatewayArgs
 from components.identity import IdentityArgs, build_identity, client_profile
 from components.portal import Portal, PortalArgs
-from components.settings import StackSettings, load_settings
+from components.settings import SettingsError, StackSettings, load_settings
+from preflight import PreflightError, run_preflight
+
+ERROR_SHOWN_EXIT_CODE = 32
 
 
 def service_endpoint(settings: StackSettings, name: str) -> dict[str, str | None]:
@@ -34,6 +38,7 @@ def expected_access(settings: StackSettings) -> dict[str, dict[str, str]]:
 
 def main() -> None:
     settings = load_settings()
+    run_preflight(settings)
     apps = [app for _dev, app in settings.apps()]
 
     identity = build_identity("identity", IdentityArgs(settings=settings.identity, apps=apps))
@@ -93,7 +98,13 @@ async def start_registrations() -> None:
     await asyncio.sleep(0)
 
 
-main()
+try:
+    main()
+except (SettingsError, PreflightError) as exc:
+    # A deploy that cannot succeed: one message, no traceback, nothing registered. Exit code
+    # 32 tells the language host the error is shown already (as the SDK's exec script does).
+    pulumi.log.error(str(exc))
+    sys.exit(ERROR_SHOWN_EXIT_CODE)
 try:
     pulumi.run(start_registrations)
 except pulumi.RunError:

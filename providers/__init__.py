@@ -1,1 +1,7 @@
 """Kong dynamic providers for Pulumi (`kong_dynamic`) and their Admin API client (`kong_admin`)."""
+
+from providers.errors import install_in_provider_server
+
+# In the SDK's dynamic-provider server (whichever launcher started it): expected failures are
+# answered with one message instead of a traceback (see providers/errors.py).
+install_in_provider_server()

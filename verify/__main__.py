@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -25,24 +26,59 @@ from verify.check import not_checked, render, run_checks
 from verify.credentials import UserSettingError, resolve_user, stack_config
 from verify.user_flows import BROWSER_FLOWS
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class Stop(Exception):
+    """verify cannot run: one line saying what to do (exit 2)."""
+
+
+def pulumi_executable() -> str:
+    """`pulumi` from PULUMI_BIN_DIR, PATH, or the directory `make setup` recorded."""
+    bin_dir = os.environ.get("PULUMI_BIN_DIR")
+    if not bin_dir:
+        found = shutil.which("pulumi")
+        if found:
+            return found
+        recorded = os.path.join(REPO, ".pulumi-bin-dir")
+        if os.path.isfile(recorded):
+            with open(recorded, encoding="utf-8") as fh:
+                bin_dir = fh.read().strip()
+    exe = os.path.join(bin_dir, "pulumi") if bin_dir else ""
+    if not exe or not os.access(exe, os.X_OK):
+        raise Stop(
+            "verify: no Pulumi CLI found (not on PATH, no PULUMI_BIN_DIR): run `make setup`, "
+            "then `make verify STACK=<stack>`"
+        )
+    return exe
+
 
 def stack_outputs(stack: str, cwd: str | None = None) -> dict[str, Any]:
     """The stack's outputs, secrets included (kept in memory, never printed)."""
-    pulumi = os.environ.get("PULUMI_BIN_DIR")
-    exe = os.path.join(pulumi, "pulumi") if pulumi else "pulumi"
     proc = subprocess.run(
-        [exe, "stack", "output", "--json", "--show-secrets", "--stack", stack],
+        [pulumi_executable(), "stack", "output", "--json", "--show-secrets", "--stack", stack],
         cwd=cwd,
         capture_output=True,
         text=True,
         check=False,
     )
     if proc.returncode != 0:
-        raise SystemExit(
-            f"verify: cannot read outputs of stack {stack!r}: {proc.stderr.strip()}\n"
-            "Run `pulumi up` for that stack first (make up STACK=...)."
+        lines = [ln.strip() for ln in proc.stderr.splitlines() if ln.strip()]
+        reason = lines[-1] if lines else f"pulumi exited {proc.returncode}"
+        if "no stack named" in reason:
+            raise Stop(
+                f"verify: there is no stack {stack!r} in this backend: deploy it first "
+                f"(`make up STACK={stack}`), or point PULUMI_BACKEND_URL at its backend"
+            )
+        raise Stop(
+            f"verify: cannot read the outputs of stack {stack!r} ({reason}): run "
+            f"`make verify STACK={stack}` (the Makefile's backend and passphrase), or set "
+            "PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE for that stack"
         )
-    return json.loads(proc.stdout)
+    try:
+        return json.loads(proc.stdout or "{}")
+    except ValueError:
+        raise Stop(f"verify: `pulumi stack output` for {stack!r} was not JSON") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,10 +105,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="fail when an app cannot be checked (browser flows without a test user)",
     )  # fmt: skip
     args = parser.parse_args(argv)
-    outputs = stack_outputs(args.stack, args.cwd)
+    try:
+        outputs = stack_outputs(args.stack, args.cwd)
+    except Stop as stop:
+        print(stop, file=sys.stderr)
+        return 2
     missing = [k for k in ("tokenEndpoint", "services", "apps") if k not in outputs]
     if missing:
-        print(f"verify: stack {args.stack!r} has no outputs {missing}", file=sys.stderr)
+        print(
+            f"verify: stack {args.stack!r} has no outputs {', '.join(missing)}: deploy it first "
+            f"(`make up STACK={args.stack}`), then run verify again",
+            file=sys.stderr,
+        )
         return 2
     user = None
     if any(app.get("flow") in BROWSER_FLOWS for app in (outputs.get("apps") or {}).values()):

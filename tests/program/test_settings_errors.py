@@ -224,22 +224,30 @@ def test_several_problems_are_reported_together() -> None:
 
 
 @pytest.mark.parametrize("case", ["unknown-service-contract", "http-upstream", "bad-flow"])
-def test_program_registers_nothing_on_invalid_settings(case: str) -> None:
+def test_program_registers_nothing_on_invalid_settings(
+    case: str, caplog: pytest.LogCaptureFixture
+) -> None:
     cfg = configs.dcr()
     edit = next(c[1] for c in CASES if c[0] == case)
     edit(cfg)
     mocks = install(cfg)
-    with pytest.raises(SettingsError):
+    # one error message, then exit 32: "shown to the user already", no traceback
+    with pytest.raises(SystemExit) as stopped:
         run(lambda: runpy.run_path(str(REPO / "__main__.py")))
+    assert stopped.value.code == 32
+    assert "invalid stack settings" in caplog.text
     assert mocks.resources == []
 
 
-def test_unknown_key_in_stack_config_namespace_fails_the_program() -> None:
+def test_unknown_key_in_stack_config_namespace_fails_the_program(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     cfg = configs.dcr()
     cfg["developer"] = []  # typo of `developers`
     mocks = install(cfg)
-    with pytest.raises(SettingsError, match="kong-okta-portal:developer "):
+    with pytest.raises(SystemExit):
         run(lambda: runpy.run_path(str(REPO / "__main__.py")))
+    assert "kong-okta-portal:developer " in caplog.text
     assert mocks.resources == []
 
 
