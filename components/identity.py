@@ -168,7 +168,13 @@ class OktaIdentity(pulumi.ComponentResource):
                 redirect_uris=list(app.redirect_uris) or None,
                 token_endpoint_auth_method=prof.token_endpoint_auth_method,
                 pkce_required=prof.pkce_required,
-                opts=child,
+                # an existing Okta app (the app's Reference Id) is imported, never re-created,
+                # and `pulumi destroy` leaves it
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    import_=app.okta_app_id or app.client_id,
+                    retain_on_delete=bool(app.client_id) or None,
+                ),
             )
             self.clients[app.name] = ClientCredentials(
                 client_id=oauth.client_id, client_secret=pulumi.Output.secret(oauth.client_secret)
@@ -207,7 +213,11 @@ class DcrIdentity(pulumi.ComponentResource):
                 redirect_uris=app.redirect_uris,
                 token_endpoint_auth_method=prof.token_endpoint_auth_method,
                 application_type=prof.app_type,
-                opts=pulumi.ResourceOptions(parent=self),
+                adopt_client_id=app.client_id,
+                # an adopted client existed before the stack: `pulumi destroy` leaves it
+                opts=pulumi.ResourceOptions(
+                    parent=self, retain_on_delete=bool(app.client_id) or None
+                ),
             )
             self.clients[app.name] = ClientCredentials(
                 client_id=reg.client_id, client_secret=pulumi.Output.secret(reg.client_secret)

@@ -135,6 +135,7 @@ class KongSettings(_Model):
 
 
 class RouteSettings(_Model):
+    name: KongName | None = None  # default `<service>-route`; discovery keeps a found name
     paths: list[Path] | None = None
     hosts: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9.*-]{1,253}$")]] | None = None
     methods: list[str] | None = None
@@ -184,6 +185,12 @@ class ServiceSettings(_Model):
     route: RouteSettings
     openid_connect: OpenIdConnectSettings = OpenIdConnectSettings()
     application_registration: ApplicationRegistrationSettings = ApplicationRegistrationSettings()
+    # adopt the existing service, route and plugins (found by name / scope) instead of refusing
+    adopt: bool = False
+
+    @property
+    def route_name(self) -> str:
+        return self.route.name or f"{self.name}-route"
 
     @property
     def display_name(self) -> str:
@@ -192,7 +199,8 @@ class ServiceSettings(_Model):
 
 class ContractSettings(_Model):
     service: KongName
-    status: Literal["approved", "pending"] = "approved"
+    # rejected and revoked exist so that discovered contracts can be adopted as they are
+    status: Literal["approved", "pending", "rejected", "revoked"] = "approved"
 
 
 class AppSettings(_Model):
@@ -202,6 +210,12 @@ class AppSettings(_Model):
     description: str | None = None
     redirect_uris: list[str] = Field(default_factory=list)
     services: list[ContractSettings] = Field(default_factory=list)
+    # adopt the existing portal application (found by Reference Id) and its contracts
+    adopt: bool = False
+    # an identity client that already exists (the app's Reference Id): adopted, not registered
+    client_id: str | None = Field(default=None, min_length=1)
+    # okta: the Okta app id to import, when it is not the client id
+    okta_app_id: str | None = Field(default=None, min_length=1)
 
     @field_validator("services", mode="before")
     @classmethod
@@ -220,6 +234,7 @@ class DeveloperSettings(_Model):
     email: Email
     full_name: str = Field(min_length=1, max_length=256)
     apps: list[AppSettings] = Field(default_factory=list)
+    adopt: bool = False
 
 
 class StackSettings(_Model):

@@ -383,11 +383,31 @@ class KongProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = self._user(props)
+        adopt = bool(props.get("adopt"))
         with self._client() as client:
-            live = self._create(
-                client, {**inputs, "adopt": bool(props.get("adopt")), ID_SEED: props.get(ID_SEED)}
-            )
-        return CreateResult(live["id"], self._outs(inputs, live, bool(props.get("adopt"))))
+            live = self._adopt(client, inputs) if adopt else None
+            if live is None:
+                live = self._create(client, {**inputs, "adopt": adopt, ID_SEED: props.get(ID_SEED)})
+        return CreateResult(live["id"], self._outs(inputs, live, adopt))
+
+    def _adopt(self, client: KongAdminClient, inputs: dict[str, Any]) -> dict | None:
+        """Adoption reads first: an existing object already as the settings say is taken over
+        with no write at all; one that differs gets exactly one write (its update). None when
+        nothing exists yet (then it is created like any other)."""
+        existing = self._find_adoptable(client, inputs)
+        if existing is None:
+            return None
+        if self._matches(existing, inputs):
+            return existing
+        return self._adopt_update(client, existing, inputs)
+
+    def _find_adoptable(self, client: KongAdminClient, inputs: Mapping[str, Any]) -> dict | None:
+        return None
+
+    def _adopt_update(
+        self, client: KongAdminClient, existing: dict, inputs: dict[str, Any]
+    ) -> dict[str, Any]:
+        return self._update(client, existing["id"], {}, inputs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with self._client() as client:
@@ -507,6 +527,9 @@ class _PutByIdProvider(KongProvider):
         return client.request(
             "PUT", client.path(self.collection, existing["id"]), json_body=body
         ).json()
+
+    def _find_adoptable(self, client: KongAdminClient, inputs: Mapping[str, Any]) -> dict | None:
+        return self._find_existing(client, inputs)
 
     def _get(self, client: KongAdminClient, id_: str, props: Mapping[str, Any]) -> dict | None:
         return client.get_json(client.path(self.collection, id_), allow_missing=True)
@@ -727,6 +750,9 @@ class DeveloperProvider(KongProvider):
         answer = client.request("PATCH", client.path("developers", id_), json_body=body).json()
         return answer.get("developer", answer)
 
+    def _find_adoptable(self, client: KongAdminClient, inputs: Mapping[str, Any]) -> dict | None:
+        return client.get_json(client.path("developers", inputs["email"]), allow_missing=True)
+
     def _get(self, client: KongAdminClient, id_: str, props: Mapping[str, Any]) -> dict | None:
         return client.get_json(client.path("developers", id_), allow_missing=True)
 
@@ -815,6 +841,16 @@ class ApplicationProvider(KongProvider):
                 body[key] = None
         return client.request("PATCH", client.path("applications", id_), json_body=body).json()
 
+    def _find_adoptable(self, client: KongAdminClient, inputs: Mapping[str, Any]) -> dict | None:
+        existing = self._find(client, inputs["custom_id"])
+        if existing is not None and _ref_id(existing.get("developer")) != inputs["developer_id"]:
+            raise KongAdminError(
+                f"Kong Application {existing.get('id')} with custom_id {inputs['custom_id']!r} "
+                f"belongs to developer {_ref_id(existing.get('developer'))}, not "
+                f"{inputs['developer_id']}: adopt cannot move it; delete it or use its developer"
+            )
+        return existing
+
     def _get(self, client: KongAdminClient, id_: str, props: Mapping[str, Any]) -> dict | None:
         return client.get_json(client.path("applications", id_), allow_missing=True)
 
@@ -894,6 +930,10 @@ class ApplicationInstanceProvider(KongProvider):
         if wanted is not None and bool(live.get("suspended")) != wanted:
             live = self._patch(client, live["id"], inputs)
         return live
+
+    def _find_adoptable(self, client: KongAdminClient, inputs: Mapping[str, Any]) -> dict | None:
+        rows = client.paginate(self._collection(client, inputs["application_id"]))
+        return next((r for r in rows if _ref_id(r.get("service")) == inputs["service_id"]), None)
 
     def _patch(self, client: KongAdminClient, id_: str, news: Mapping[str, Any]) -> dict:
         body = {k: news[k] for k in ("status", "suspended") if news.get(k) is not None}
