@@ -11,7 +11,6 @@ from components.identity import IdentityArgs, build_identity
 from components.portal import Portal, PortalArgs
 from components.settings import StackSettings, load_settings
 
-
 STATUS_SHOWN = ("approved", "pending")
 
 

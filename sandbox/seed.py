@@ -82,8 +82,10 @@ class SeedError(RuntimeError):
 
 def _check(resp: httpx.Response, what: str) -> dict[str, Any]:
     if resp.status_code >= 300:
-        raise SeedError(f"{what}: {resp.request.method} {resp.request.url.path} -> "
-                        f"{resp.status_code} {resp.text[:300]}")  # fmt: skip
+        raise SeedError(
+            f"{what}: {resp.request.method} {resp.request.url.path} -> "
+            f"{resp.status_code} {resp.text[:300]}"
+        )
     return resp.json() if resp.content else {}
 
 
@@ -198,11 +200,14 @@ def seed_estate(
             app = _check(
                 kong.post(
                     f"/developers/{dev_id}/applications",
-                    json={"name": name, "custom_id": reference_id,
-                          "description": f"{name} of {email}"},
+                    json={
+                        "name": name,
+                        "custom_id": reference_id,
+                        "description": f"{name} of {email}",
+                    },
                 ),
                 f"application {name}",
-            )  # fmt: skip
+            )
             summary.applications += 1
             # 4. access requests (pending), then the admin's decision
             wanted = [s for s in SERVICES if rng.random() < 0.6]
@@ -268,11 +273,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     try:
         summary = seed_estate(
-            args.admin, args.issuer, token,
-            upstream_url=args.upstream, developers=args.developers, apps=args.apps,
-            workspace=args.workspace, admin_token=os.environ.get("KONG_ADMIN_TOKEN"),
-            violations=args.violations, progress=lambda m: print(m, file=sys.stderr),
-        )  # fmt: skip
+            args.admin,
+            args.issuer,
+            token,
+            upstream_url=args.upstream,
+            developers=args.developers,
+            apps=args.apps,
+            workspace=args.workspace,
+            admin_token=os.environ.get("KONG_ADMIN_TOKEN"),
+            violations=args.violations,
+            progress=lambda m: print(m, file=sys.stderr),
+        )
     except (SeedError, httpx.HTTPError) as exc:
         raise SystemExit(f"sandbox.seed: {exc}") from None
     print(json.dumps(summary.as_dict()))
