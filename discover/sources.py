@@ -235,14 +235,17 @@ def okta_apps_pages(http: httpx.Client, org_url: str) -> Iterator[list[dict[str,
 
 
 def okta_clients(
-    org_url: str, token: str | None, progress: Progress = lambda _m: None
+    org_url: str,
+    token: str | None,
+    progress: Progress = lambda _m: None,
+    transport: httpx.BaseTransport | None = None,
 ) -> list[IdentityClient]:
     """The OIDC apps of an Okta org, each as its OAuth client (id, grants, redirect URIs)."""
     if not token:
         raise SourceError("okta: set OKTA_API_TOKEN (an Okta API token, sent as SSWS)")
     headers = {"Authorization": f"SSWS {token}", "Accept": "application/json"}
     out: list[IdentityClient] = []
-    with httpx.Client(headers=headers, timeout=30.0) as http:
+    with httpx.Client(headers=headers, timeout=30.0, transport=transport) as http:
         for page in okta_apps_pages(http, org_url):
             for app in page:
                 creds = (app.get("credentials") or {}).get("oauthClient") or {}

@@ -7,6 +7,7 @@ configured by hand). The sandbox's request logs show what each step wrote.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +104,35 @@ def test_adopt_seeded_estate_with_zero_writes(
     assert log.writes("issuer") == []
     pulumi_cli.run("preview", "--expect-no-changes", cwd=project, env=env)
 
-    # 4. destroy retains adopted objects: no DELETE anywhere, the portal is intact
+    # 4. audit: what lives outside the stack; a contract approved by hand shows up
+    pending = next(
+        i
+        for i in kong_rows(urls["admin"], "/services/orders/application_instances")
+        if i["status"] == 1
+    )
+    httpx.patch(
+        f"{urls['admin']}/applications/{pending['application']['id']}/application_instances/"
+        f"{pending['id']}",
+        json={"status": 0},
+    ).raise_for_status()
+    audited = run_discover(
+        "audit", "--stack", "adopt", "--dir", str(project), "--json",
+        env={**pulumi_cli.env, **env},
+    )  # fmt: skip
+    assert audited.returncode == 1, audited.stderr
+    report = json.loads(audited.stdout)
+    counts = report["counts"]
+    assert counts["unmanaged_applications"] == seeded.dangling_reference_ids
+    assert counts["dangling_reference_ids"] == seeded.dangling_reference_ids
+    # the abandoned clients, and the clients whose app mistyped their id
+    assert counts["unreferenced_clients"] == seeded.unused_clients + seeded.dangling_reference_ids
+    assert counts["developers_without_applications"] == seeded.developers_without_apps
+    approved_by_hand = report["findings"]["contracts_approved_outside_stack"]
+    assert [c["contract_id"] for c in approved_by_hand if c["stack_status"] == "pending"] == [
+        pending["id"]
+    ]
+
+    # 5. destroy retains adopted objects: no DELETE anywhere, the portal is intact
     log.mark()
     pulumi_cli.run("destroy", "--yes", "--skip-preview", cwd=project, env=env)
     assert log.writes("admin") == [] and log.writes("issuer") == []
