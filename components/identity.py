@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from components.settings import AppSettings, IdentitySettings
+from components.settings import AppSettings, IdentitySettings, OktaAdoptSettings
 
 COMPONENT_TYPE_OKTA = "kong-okta-portal:identity:OktaIdentity"
 COMPONENT_TYPE_DCR = "kong-okta-portal:identity:DcrIdentity"
@@ -33,6 +33,18 @@ class ClientProfile:
     response_types: tuple[str, ...]
     token_endpoint_auth_method: str
     pkce_required: bool | None
+
+
+def _imported(
+    parent: pulumi.Resource, import_id: str | None, ignore: list[str]
+) -> pulumi.ResourceOptions:
+    """An object set up by hand is imported, never re-created, and left by `pulumi destroy`.
+    Its descriptive fields (names, descriptions, priorities) stay as they were made."""
+    if import_id is None:
+        return pulumi.ResourceOptions(parent=parent)
+    return pulumi.ResourceOptions(
+        parent=parent, import_=import_id, retain_on_delete=True, ignore_changes=ignore
+    )
 
 
 def client_profile(app: AppSettings) -> ClientProfile:
@@ -52,6 +64,12 @@ def client_profile(app: AppSettings) -> ClientProfile:
             True,
         )
     return ClientProfile(app_type, ("implicit",), ("token", "id_token"), "none", None)
+
+
+def _join(*parts: str | None) -> str | None:
+    """pulumi-okta's import id (`<server>/<claim>`, `<server>/<policy>/<rule>`), or None
+    when any part is unknown (then the object is created)."""
+    return "/".join(parts) if all(parts) else None  # type: ignore[arg-type]
 
 
 @dataclass
@@ -82,7 +100,7 @@ class OktaIdentity(pulumi.ComponentResource):
         import pulumi_okta as okta
 
         s = args.settings
-        child = pulumi.ResourceOptions(parent=self)
+        adopt = s.adopt or OktaAdoptSettings()
 
         # 1. the authorization server: `default` looked up, or a custom one
         if s.auth_server.is_default:
@@ -97,10 +115,12 @@ class OktaIdentity(pulumi.ComponentResource):
                 name=s.auth_server.name,
                 description=s.auth_server.description or f"{s.auth_server.name} (kong-okta-portal)",
                 audiences=s.auth_server.audiences or [f"api://{s.auth_server.name}"],
-                opts=child,
+                opts=_imported(self, adopt.server_id, ["description", "audiences"]),
             )
             server_id = server.id
             self.issuer = server.issuer
+        # the server's id as Okta knows it, for the import ids of its claim, scopes and policy
+        known_server = "default" if s.auth_server.is_default else adopt.server_id
         self.token_endpoint = self.issuer.apply(lambda i: f"{i.rstrip('/')}/v1/token")
 
         # 2. custom scopes (client_credentials must ask for one)
@@ -112,7 +132,11 @@ class OktaIdentity(pulumi.ComponentResource):
                 description=f"Access to APIs behind Kong ({scope})",
                 consent="IMPLICIT",
                 metadata_publish="ALL_CLIENTS",
-                opts=child,
+                opts=_imported(
+                    self,
+                    _join(known_server, adopt.scope_ids.get(scope)),
+                    ["description", "consent", "metadataPublish", "displayName", "default"],
+                ),
             )
 
         # 3. the claim Kong's openid-connect plugin maps to the application's Reference Id
@@ -124,7 +148,7 @@ class OktaIdentity(pulumi.ComponentResource):
             value_type="EXPRESSION",
             value=s.claim_value,
             always_include_in_token=True,
-            opts=child,
+            opts=_imported(self, _join(known_server, adopt.claim_id), ["alwaysIncludeInToken"]),
         )
 
         # 4. an access policy and one rule per enabled flow, chained by priority
@@ -135,7 +159,11 @@ class OktaIdentity(pulumi.ComponentResource):
             description="Developer applications of the Kong Dev Portal",
             priority=1,
             client_whitelists=["ALL_CLIENTS"],
-            opts=child,
+            opts=_imported(
+                self,
+                _join(known_server, adopt.policy_id),
+                ["name", "description", "priority", "clientWhitelists"],
+            ),
         )
         flows = [f for f in FLOW_ORDER if any(a.flow == f for a in args.apps)]
         previous: pulumi.Resource | None = None
@@ -150,8 +178,13 @@ class OktaIdentity(pulumi.ComponentResource):
                 grant_type_whitelists=[flow],
                 scope_whitelists=scopes,
                 group_whitelists=["EVERYONE"],
-                opts=pulumi.ResourceOptions(
-                    parent=self, depends_on=[previous] if previous is not None else []
+                opts=pulumi.ResourceOptions.merge(
+                    _imported(
+                        self,
+                        _join(known_server, adopt.policy_id, adopt.rule_ids.get(flow)),
+                        ["name", "priority", "groupWhitelists", "userWhitelists"],
+                    ),
+                    pulumi.ResourceOptions(depends_on=[previous] if previous is not None else []),
                 ),
             )
 
@@ -168,12 +201,9 @@ class OktaIdentity(pulumi.ComponentResource):
                 redirect_uris=list(app.redirect_uris) or None,
                 token_endpoint_auth_method=prof.token_endpoint_auth_method,
                 pkce_required=prof.pkce_required,
-                # an existing Okta app (the app's Reference Id) is imported, never re-created,
-                # and `pulumi destroy` leaves it
-                opts=pulumi.ResourceOptions(
-                    parent=self,
-                    import_=app.okta_app_id or app.client_id,
-                    retain_on_delete=bool(app.client_id) or None,
+                # an existing Okta app (the app's Reference Id) is imported, its label kept
+                opts=_imported(
+                    self, (app.okta_app_id or app.client_id) if app.client_id else None, ["label"]
                 ),
             )
             self.clients[app.name] = ClientCredentials(

@@ -96,6 +96,16 @@ class AuthServerSettings(_Model):
         return self.name == "default"
 
 
+class OktaAdoptSettings(_Model):
+    """okta: the Okta ids of an authorization server set up by hand, imported (never created)."""
+
+    server_id: str | None = Field(default=None, min_length=1)  # a custom server (not default)
+    claim_id: str | None = Field(default=None, min_length=1)
+    scope_ids: dict[str, str] = Field(default_factory=dict)  # scope name -> Okta scope id
+    policy_id: str | None = Field(default=None, min_length=1)
+    rule_ids: dict[str, str] = Field(default_factory=dict)  # flow -> Okta policy rule id
+
+
 class IdentitySettings(_Model):
     provider: Literal["okta", "dcr"]
     auth_server: AuthServerSettings = AuthServerSettings()
@@ -104,6 +114,7 @@ class IdentitySettings(_Model):
     scopes: list[ScopeName] = Field(default_factory=lambda: ["portal_api"], min_length=1)
     issuer: str | None = None
     registration_endpoint: str | None = None
+    adopt: OktaAdoptSettings | None = None
 
     @field_validator("claim_name")
     @classmethod
@@ -310,6 +321,14 @@ def _cross_checks(s: StackSettings) -> list[Problem]:
     if idn.provider == "dcr":
         if idn.issuer is None:
             p.append(Problem(f"{PROJECT}:identity.issuer", MISSING, "the issuer URL for dcr"))
+        if idn.adopt is not None:
+            p.append(
+                Problem(
+                    f"{PROJECT}:identity.adopt",
+                    idn.adopt.model_dump(by_alias=True, exclude_none=True),
+                    "no identity.adopt with provider dcr (adopted clients are apps[].clientId)",
+                )
+            )
         if idn.auth_server != AuthServerSettings():
             p.append(
                 Problem(

@@ -22,12 +22,13 @@ from typing import Any
 
 from components.settings import PROJECT, SettingsError, parse_settings
 from discover.audit import audit, managed_from_state, render
-from discover.plan import Planner, build_config
+from discover.plan import Planner, build_config, okta_server_id
 from discover.sources import (
     IdentityClient,
     SourceError,
     dcr_clients,
     kong_client,
+    okta_auth_server,
     okta_clients,
     read_kong,
 )
@@ -62,12 +63,21 @@ def discover_main(args: argparse.Namespace) -> int:
     clients, endpoint = _identity_clients(
         args.identity, issuer, args.registration_endpoint, args.okta_org_url, progress
     )
+    server = None
+    if args.identity == "okta":
+        server_id = okta_server_id(issuer)
+        server = okta_auth_server(args.okta_org_url, os.environ.get("OKTA_API_TOKEN"), server_id)
+        progress(
+            f"okta: authorization server {server_id}: {len(server.claims)} claims, "
+            f"{len(server.scopes)} scopes, {len(server.policies)} policies"
+        )
     result = build_config(
         estate,
         clients,
         provider=args.identity,
         proxy_url=args.proxy_url,
         registration_endpoint=args.registration_endpoint or endpoint,
+        okta_server=server,
     )
     raw = {k.split(":", 1)[1]: v for k, v in result.config.items()}
     try:

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from components.settings import LOOPBACK_HOSTS, MANAGED_OIDC_FIELDS, OIDC_STANDARD_SCOPES, PROJECT
-from discover.sources import IdentityClient, KongEstate, _ref, parse_meta
+from discover.sources import IdentityClient, KongEstate, OktaAuthServer, _ref, parse_meta
 
 STATUS_NAMES = {0: "approved", 1: "pending", 2: "rejected", 3: "revoked"}
 KONG_NAME = re.compile(r"^[A-Za-z0-9._~-]{1,128}$")
@@ -402,6 +402,66 @@ class Planner:
         return entry
 
 
+FLOWS = ("client_credentials", "authorization_code", "implicit")
+
+
+def okta_server_id(issuer: str | None) -> str:
+    """The authorization server's id from its issuer (`…/oauth2/<id>`; `default` otherwise)."""
+    if not issuer:
+        return "default"
+    last = urlsplit(issuer).path.rstrip("/").split("/")[-1]
+    return last if last and last != "oauth2" else "default"
+
+
+def okta_adoption(
+    server: OktaAuthServer, claim: str, scopes: list[str], findings: list[Finding]
+) -> tuple[dict[str, Any], str | None]:
+    """`identity.adopt` ids for what the guide set up by hand on the server, and the claim's
+    value when it is not the guide's `app.clientId` (kept, and flagged)."""
+    adopt: dict[str, Any] = {}
+    if server.server_id != "default":
+        adopt["serverId"] = server.server_id
+    obj = f"okta authorization server {server.server_id}"
+    claim_value = None
+    match = [
+        c for c in server.claims if c.get("name") == claim and c.get("claimType") == "RESOURCE"
+    ]
+    if match:
+        adopt["claimId"] = match[0]["id"]
+        value = match[0].get("value")
+        if value != "app.clientId":
+            claim_value = value
+            findings.append(
+                Finding(
+                    obj,
+                    f"claim {claim}",
+                    value,
+                    "advisory",
+                    policy="okta-claim-client-id",
+                    note="the Reference Id must be the client id: app.clientId",
+                )
+            )
+    scope_ids = {s["name"]: s["id"] for s in server.scopes if s.get("name") in scopes}
+    if scope_ids:
+        adopt["scopeIds"] = scope_ids
+    rule_ids: dict[str, str] = {}
+    for policy in sorted(server.policies, key=lambda p: p.get("priority") or 0):
+        rules = server.rules.get(policy["id"], [])
+        grants = {
+            flow: rule["id"]
+            for rule in sorted(rules, key=lambda r: r.get("priority") or 0)
+            for flow in ((rule.get("conditions") or {}).get("grantTypes") or {}).get("include", [])
+            if flow in FLOWS
+        }
+        if grants:
+            adopt["policyId"] = policy["id"]
+            rule_ids = grants
+            break
+    if rule_ids:
+        adopt["ruleIds"] = rule_ids
+    return adopt, claim_value
+
+
 def build_config(
     estate: KongEstate,
     clients: list[IdentityClient],
@@ -409,6 +469,7 @@ def build_config(
     provider: str,
     proxy_url: str,
     registration_endpoint: str | None = None,
+    okta_server: OktaAuthServer | None = None,
 ) -> Discovery:
     """The `kong-okta-portal:` config for the estate, with its findings and counts."""
     planner = Planner(estate, clients)
@@ -428,9 +489,14 @@ def build_config(
         if registration_endpoint:
             identity["registrationEndpoint"] = registration_endpoint
     elif issuer:
-        server = urlsplit(issuer).path.rstrip("/").split("/")[-1]
-        identity["authServer"] = {"name": server if server != "oauth2" else "default"}
+        identity["authServer"] = {"name": okta_server_id(issuer)}
     identity["scopes"] = scopes or ["portal_api"]
+    if provider == "okta" and okta_server is not None:
+        adopt, claim_value = okta_adoption(okta_server, claim, identity["scopes"], planner.findings)
+        if claim_value:
+            identity["claimValue"] = claim_value
+        if adopt:
+            identity["adopt"] = adopt
     kong: dict[str, Any] = {"adminUrl": estate.admin_url, "workspace": estate.workspace}
     config = {
         f"{PROJECT}:identity": identity,

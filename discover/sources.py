@@ -277,3 +277,43 @@ def parse_meta(meta: Any) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+@dataclass
+class OktaAuthServer:
+    """An authorization server's guide objects as Okta lists them (ids, names, rule grants)."""
+
+    server_id: str
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    scopes: list[dict[str, Any]] = field(default_factory=list)
+    policies: list[dict[str, Any]] = field(default_factory=list)
+    rules: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # policy id -> rules
+
+
+def okta_auth_server(
+    org_url: str,
+    token: str | None,
+    server_id: str,
+    transport: httpx.BaseTransport | None = None,
+) -> OktaAuthServer:
+    """`GET /api/v1/authorizationServers/{id}/claims|scopes|policies|policies/{p}/rules`."""
+    if not token:
+        raise SourceError("okta: set OKTA_API_TOKEN (an Okta API token, sent as SSWS)")
+    headers = {"Authorization": f"SSWS {token}", "Accept": "application/json"}
+    base = f"{org_url.rstrip('/')}/api/v1/authorizationServers/{server_id}"
+    hint = "set OKTA_API_TOKEN to a token allowed to read authorization servers"
+    found = OktaAuthServer(server_id)
+    with httpx.Client(headers=headers, timeout=30.0, transport=transport) as http:
+
+        def listed(path: str) -> list[dict[str, Any]]:
+            body = _http_get(http, f"{base}{path}", "the Okta management API", hint).json()
+            if not isinstance(body, list):
+                raise SourceError(f"{base}{path} did not answer a list")
+            return [row for row in body if isinstance(row, dict)]
+
+        found.claims = listed("/claims")
+        found.scopes = listed("/scopes")
+        found.policies = listed("/policies")
+        for policy in found.policies:
+            found.rules[policy["id"]] = listed(f"/policies/{policy['id']}/rules")
+    return found

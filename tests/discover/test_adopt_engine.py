@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from sandbox.seed import seed_estate
-from tests.discover.support import RequestLog, make_project, run_discover
+from tests.discover.support import REPO, RequestLog, make_project, run_discover
 from tests.support.pulumi import PulumiCLI
 
 pytestmark = pytest.mark.engine
@@ -77,8 +77,14 @@ def test_adopt_seeded_estate_with_zero_writes(
     # ... and keeps every object as it was: same ids, nothing re-created
     assert {a["id"] for a in kong_rows(urls["admin"], "/applications")} == set(apps_before)
 
-    # 2. nothing left to change
-    pulumi_cli.run("preview", "--expect-no-changes", cwd=project, env=env)
+    # 2. nothing left to change, and the policy pack (local levels) passes on it
+    checked = pulumi_cli.run(
+        "preview", "--expect-no-changes",
+        "--policy-pack", str(REPO / "policies"),
+        "--policy-pack-config", str(REPO / "policies" / "config" / "local.json"),
+        cwd=project, env=env,
+    )  # fmt: skip
+    assert "mandatory" not in checked.stdout.lower(), checked.stdout
 
     # 3. a changed setting changes exactly its object: one pending contract approved
     target_app = next(

@@ -16,8 +16,9 @@ import httpx
 import pulumi
 import pytest
 
+from components.settings import SettingsError, parse_settings
 from discover.plan import build_config
-from discover.sources import KongEstate, SourceError, okta_clients
+from discover.sources import KongEstate, SourceError, okta_auth_server, okta_clients
 from tests.program import configs
 from tests.program.mocks import RecordingMocks, run
 
@@ -52,6 +53,25 @@ APPS = [oidc_app(f"0oa{i:017d}", f"0oa{i:017d}", f"app-{i}") for i in range(3)] 
 ]
 
 
+SERVER_PATH = "/api/v1/authorizationServers/aus123"
+# what an admin following Kong's guide set up by hand on a custom authorization server
+SERVER: dict[str, list[dict[str, Any]]] = {
+    "/claims": [
+        {"id": "oclSUB", "name": "sub", "claimType": "RESOURCE", "value": "user.login"},
+        {"id": "oclAPP", "name": "application_id", "claimType": "RESOURCE",
+         "valueType": "EXPRESSION", "value": "app.clientId"},
+    ],
+    "/scopes": [{"id": "scpOPENID", "name": "openid"}, {"id": "scpPORTAL", "name": "portal_api"}],
+    "/policies": [{"id": "00pKONG", "name": "Kong portal apps", "priority": 1}],
+    "/policies/00pKONG/rules": [
+        {"id": "0prCC", "name": "m2m", "priority": 1,
+         "conditions": {"grantTypes": {"include": ["client_credentials"]}}},
+        {"id": "0prAC", "name": "web", "priority": 2,
+         "conditions": {"grantTypes": {"include": ["authorization_code"]}}},
+    ],
+}  # fmt: skip
+
+
 def okta_stand_in(seen: list[httpx.Request]) -> httpx.MockTransport:
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
@@ -59,6 +79,9 @@ def okta_stand_in(seen: list[httpx.Request]) -> httpx.MockTransport:
             return httpx.Response(
                 401, json={"errorCode": "E0000011", "errorSummary": "Invalid token provided"}
             )
+        if request.url.path.startswith(SERVER_PATH) and request.method == "GET":
+            rows = SERVER.get(request.url.path.removeprefix(SERVER_PATH))
+            return httpx.Response(200, json=rows) if rows is not None else httpx.Response(404)
         if request.url.path != "/api/v1/apps" or request.method != "GET":
             return httpx.Response(404, json={"errorCode": "E0000007"})
         assert request.url.params.get("filter") == 'name eq "oidc_client"'
@@ -121,10 +144,23 @@ def test_okta_settings_carry_client_and_app_ids() -> None:
     estate.instances = [
         {"id": "i1", "application": {"id": "a1"}, "service": {"id": "s1"}, "status": 0}
     ]
-    clients = okta_clients(ORG, TOKEN, transport=okta_stand_in([]))
-    result = build_config(estate, clients, provider="okta", proxy_url="https://api.example")
+    seen: list[httpx.Request] = []
+    clients = okta_clients(ORG, TOKEN, transport=okta_stand_in(seen))
+    server = okta_auth_server(ORG, TOKEN, "aus123", transport=okta_stand_in(seen))
+    assert all(r.method == "GET" for r in seen)
+    result = build_config(
+        estate, clients, provider="okta", proxy_url="https://api.example", okta_server=server
+    )
     identity = result.config["kong-okta-portal:identity"]
     assert identity["provider"] == "okta" and identity["authServer"] == {"name": "aus123"}
+    assert identity["adopt"] == {
+        "serverId": "aus123",
+        "claimId": "oclAPP",
+        "scopeIds": {"portal_api": "scpPORTAL"},
+        "policyId": "00pKONG",
+        "ruleIds": {"client_credentials": "0prCC", "authorization_code": "0prAC"},
+    }
+    assert "claimValue" not in identity  # the guide's app.clientId
     (dev,) = result.config["kong-okta-portal:developers"]
     (app,) = dev["apps"]
     assert app["clientId"] == "custom-client-id"
@@ -172,3 +208,28 @@ def test_dcr_program_adopts_the_client_it_is_given() -> None:
     assert adopted.inputs["adopt_client_id"] == "0oaEXISTING"
     assert adopted.inputs["name_suffix"] == ""
     assert not mocks.named("identity-client-ada-web").inputs.get("adopt_client_id")
+
+
+def test_okta_program_imports_the_hand_made_server_objects() -> None:
+    cfg = configs.okta()
+    cfg["identity"]["adopt"] = {
+        "claimId": "oclAPP",
+        "scopeIds": {"portal_api": "scpPORTAL"},
+        "policyId": "00pKONG",
+        "ruleIds": {"client_credentials": "0prCC"},
+    }
+    mocks = run_with(cfg)
+    # the default server's objects, by pulumi-okta's import ids
+    assert mocks.imports["identity-claim"] == "default/oclAPP"
+    assert mocks.imports["identity-scope-portal_api"] == "default/scpPORTAL"
+    assert mocks.imports["identity-policy"] == "default/00pKONG"
+    assert mocks.imports["identity-rule-client-credentials"] == "default/00pKONG/0prCC"
+    # a flow with no rule yet gets one created in the adopted policy
+    assert not mocks.imports["identity-rule-authorization-code"]
+
+
+def test_identity_adopt_is_for_okta_only() -> None:
+    cfg = configs.dcr()
+    cfg["identity"]["adopt"] = {"claimId": "oclAPP"}
+    with pytest.raises(SettingsError, match=r"kong-okta-portal:identity.adopt = .*provider dcr"):
+        parse_settings(cfg)
