@@ -55,9 +55,24 @@ def _identity_clients(
     return dcr_clients(endpoint, os.environ.get("IDENTITY_API_TOKEN"), progress), endpoint
 
 
+def kong_tls(args: argparse.Namespace) -> dict[str, Any]:
+    """The kong connection keys the flags set, as the stack config spells them."""
+    tls: dict[str, Any] = {}
+    if args.ca_bundle:
+        tls["caBundle"] = args.ca_bundle
+    if args.no_tls_verify:
+        tls["tlsVerify"] = False
+    if args.allow_insecure_http:
+        tls["allowInsecureHttp"] = True
+    return tls
+
+
 def discover_main(args: argparse.Namespace) -> int:
     progress = _progress(args.quiet)
-    with kong_client(args.admin_url, args.workspace, os.environ.get("KONG_ADMIN_TOKEN")) as kong:
+    tls = kong_tls(args)
+    with kong_client(
+        args.admin_url, args.workspace, os.environ.get("KONG_ADMIN_TOKEN"), tls
+    ) as kong:
         estate = read_kong(kong, progress)
     issuer = Planner(estate, []).issuer()
     clients, endpoint = _identity_clients(
@@ -79,6 +94,7 @@ def discover_main(args: argparse.Namespace) -> int:
         registration_endpoint=args.registration_endpoint or endpoint,
         okta_server=server,
     )
+    result.config[f"{PROJECT}:kong"].update(tls)
     raw = {k.split(":", 1)[1]: v for k, v in result.config.items()}
     try:
         parse_settings(raw)
@@ -141,7 +157,8 @@ def audit_main(args: argparse.Namespace) -> int:
         )
     workspace = kong_cfg.get("workspace") or "default"
     managed = managed_from_state(_stack_state(args))
-    with kong_client(admin_url, workspace, os.environ.get("KONG_ADMIN_TOKEN")) as kong:
+    tls = {k: kong_cfg[k] for k in ("tlsVerify", "caBundle", "allowInsecureHttp") if k in kong_cfg}
+    with kong_client(admin_url, workspace, os.environ.get("KONG_ADMIN_TOKEN"), tls) as kong:
         estate = read_kong(kong, progress)
     okta_org = (
         args.okta_org_url
@@ -176,6 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--dir", default=".", help="project directory (default: here)")
     parser.add_argument("--admin-url", help="Kong Admin API URL (token: KONG_ADMIN_TOKEN)")
     parser.add_argument("--workspace", default="default")
+    parser.add_argument("--ca-bundle", help="CA bundle for an https Admin API")
+    parser.add_argument("--no-tls-verify", action="store_true", help="do not verify Kong's TLS")
+    parser.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="plain http to a non-loopback Admin API (the token travels unencrypted)",
+    )
     parser.add_argument("--identity", choices=("dcr", "okta"), default="dcr")
     parser.add_argument(
         "--registration-endpoint", help="dcr: RFC 7591 endpoint (default: from the plugins' issuer)"

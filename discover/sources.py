@@ -72,13 +72,26 @@ def _config_defaults(schema: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def kong_client(admin_url: str, workspace: str, token: str | None) -> KongAdminClient:
+def kong_client(
+    admin_url: str, workspace: str, token: str | None, tls: dict[str, Any] | None = None
+) -> KongAdminClient:
+    """A read-only client; `tls` holds the stack's kong keys tlsVerify, caBundle and
+    allowInsecureHttp when they are set."""
+    tls = tls or {}
     try:
         settings = KongAdminSettings(
-            admin_url=admin_url.rstrip("/"), workspace=workspace, token=token
+            admin_url=admin_url.rstrip("/"),
+            workspace=workspace,
+            token=token,
+            tls_verify=bool(tls.get("tlsVerify", True)),
+            ca_bundle=tls.get("caBundle"),
+            allow_insecure_http=bool(tls.get("allowInsecureHttp", False)),
         )
     except KongConfigError as exc:
-        raise SourceError(f"Kong Admin API: {exc}") from None
+        raise SourceError(
+            f"Kong Admin API: {exc} (discover's flags: --allow-insecure-http, --ca-bundle, "
+            "--no-tls-verify)"
+        ) from None
     return KongAdminClient(settings, retry=READ_RETRY)
 
 

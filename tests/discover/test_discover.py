@@ -162,3 +162,14 @@ def test_audit_of_a_workspace_no_stack_manages(estate: Any, tmp_path: Path) -> N
     assert {a["application"] for a in report["findings"]["unmanaged_applications"]} == {
         a["name"] for a in apps
     }
+
+
+def test_plain_http_off_loopback_is_refused_before_any_request(tmp_path: Path) -> None:
+    result = run_discover(
+        "--stack", "x", "--dir", str(tmp_path), "--admin-url", "http://kong.example:8001",
+        "--proxy-url", "https://api.example",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "plain http to a non-loopback host (kong.example)" in result.stderr
+    assert "--allow-insecure-http" in result.stderr
+    assert not (tmp_path / "Pulumi.x.yaml").exists()
