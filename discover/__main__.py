@@ -25,6 +25,7 @@ from discover.audit import audit, managed_from_state, render
 from discover.plan import Planner, build_config, okta_server_id
 from discover.sources import (
     IdentityClient,
+    Progress,
     SourceError,
     dcr_clients,
     kong_client,
@@ -36,12 +37,16 @@ from discover.stackfile import read_stack, stack_file, write_config
 from providers.dcr import registration_endpoint_for
 
 
-def _progress(quiet: bool):  # noqa: ANN202 - a small local callable
+def _progress(quiet: bool) -> Progress:
     return (lambda _m: None) if quiet else (lambda m: print(m, file=sys.stderr, flush=True))
 
 
 def _identity_clients(
-    provider: str, issuer: str | None, registration: str | None, okta_org: str | None, progress
+    provider: str,
+    issuer: str | None,
+    registration: str | None,
+    okta_org: str | None,
+    progress: Progress,
 ) -> tuple[list[IdentityClient], str | None]:
     if provider == "okta":
         if not okta_org:
@@ -160,11 +165,9 @@ def audit_main(args: argparse.Namespace) -> int:
     tls = {k: kong_cfg[k] for k in ("tlsVerify", "caBundle", "allowInsecureHttp") if k in kong_cfg}
     with kong_client(admin_url, workspace, os.environ.get("KONG_ADMIN_TOKEN"), tls) as kong:
         estate = read_kong(kong, progress)
-    okta_org = (
-        args.okta_org_url
-        or config.get("okta:baseUrl")
-        and (f"https://{config.get('okta:orgName')}.{config.get('okta:baseUrl')}")
-    )
+    # pulumi-okta's own keys: okta:orgName and okta:baseUrl (default okta.com)
+    org, base = config.get("okta:orgName"), config.get("okta:baseUrl") or "okta.com"
+    okta_org = args.okta_org_url or (f"https://{org}.{base}" if org else None)
     clients, _ = _identity_clients(
         identity.get("provider", "dcr"),
         identity.get("issuer"),
