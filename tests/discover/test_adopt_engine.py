@@ -111,10 +111,11 @@ def test_adopt_seeded_estate_with_zero_writes(
     pulumi_cli.run("preview", "--expect-no-changes", cwd=project, env=env)
 
     # 4. audit: what lives outside the stack; a contract approved by hand shows up
+    adopted_clients = {a["clientId"] for a in apps}
     pending = next(
         i
         for i in kong_rows(urls["admin"], "/services/orders/application_instances")
-        if i["status"] == 1
+        if i["status"] == 1 and i["application"].get("custom_id") in adopted_clients
     )
     httpx.patch(
         f"{urls['admin']}/applications/{pending['application']['id']}/application_instances/"
