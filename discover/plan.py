@@ -187,7 +187,7 @@ class Planner:
         cfg = dict(plugin.get("config") or {})
         obj = f"{obj} openid-connect"
         defaults = self.estate.plugin_defaults.get("openid-connect", {})
-        live_claim = cfg.get("consumer_claim", cfg.get("consumer_claims"))
+        live_claim = cfg.get("consumer_claim") or cfg.get("consumer_claims")
         if live_claim != [claim]:
             self._note(
                 obj,
