@@ -22,7 +22,8 @@ export PULUMI_PYTHON_CMD := $(PY)
 export PYTHONPATH := $(REPO)
 export IDENTITY
 
-.PHONY: help setup venv cli lint format test test-unit demo demo-down up preview refresh destroy verify bench
+.PHONY: help setup venv cli lint format test test-unit demo demo-down up preview refresh destroy verify \
+	bench discover audit seed
 
 help:
 	@echo "make demo      set up, start the sandbox, pulumi up the 'local' stack, verify"
@@ -32,6 +33,9 @@ help:
 	@echo "make up|preview|refresh|destroy [STACK=local]"
 	@echo "make verify [STACK=local]  prove the deployed flow (python -m verify)"
 	@echo "make demo-down stop the demo sandbox"
+	@echo "make seed      build a hand-made portal estate in the running sandbox"
+	@echo "make discover STACK=name ADMIN_URL=... PROXY_URL=...  adopt a live portal"
+	@echo "make audit STACK=name   what lives in the portal outside the stack (exit 1 if any)"
 
 venv: $(VENV)/.synced
 
@@ -89,3 +93,22 @@ bench: setup
 
 _bench:
 	$(PY) -m bench.scale
+
+# Bringing an existing portal under code (README: "Adopting an existing portal").
+ADMIN_URL ?= http://127.0.0.1:8001
+PROXY_URL ?= http://127.0.0.1:8000
+ISSUER_URL ?= http://127.0.0.1:8080/oauth2/default
+
+seed: venv
+	IDENTITY_API_TOKEN=$${IDENTITY_API_TOKEN:-sandbox-idp-api-token} \
+	  $(PY) -m sandbox.seed --admin $(ADMIN_URL) --issuer $(ISSUER_URL) $(SEED_ARGS)
+
+discover: venv
+	@if [ "$(STACK)" = local ]; then echo "make discover: pick STACK=<a new stack> (local is the demo's)"; exit 2; fi
+	$(PY) -m discover --stack $(STACK) --admin-url $(ADMIN_URL) --proxy-url $(PROXY_URL) $(DISCOVER_ARGS)
+
+audit: setup
+	@$(MAKE) --no-print-directory _audit PULUMI_BIN_DIR=$$(cat .pulumi-bin-dir)
+
+_audit:
+	$(PY) -m discover audit --stack $(STACK) $(AUDIT_ARGS)

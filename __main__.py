@@ -15,6 +15,8 @@ from preflight import PreflightError, run_preflight
 
 ERROR_SHOWN_EXIT_CODE = 32
 
+STATUS_SHOWN = ("approved", "pending")
+
 
 def service_endpoint(settings: StackSettings, name: str) -> dict[str, str | None]:
     """Where verify calls a service through the proxy: URL, method and Host header."""
@@ -31,7 +33,8 @@ def expected_access(settings: StackSettings) -> dict[str, dict[str, str]]:
     """Per app, per service: approved, pending or none (what a call should get)."""
     table: dict[str, dict[str, str]] = {}
     for _dev, app in settings.apps():
-        contracts = {c.service: c.status for c in app.services}
+        # a rejected or revoked contract grants no access, like none at all
+        contracts = {c.service: c.status for c in app.services if c.status in STATUS_SHOWN}
         table[app.name] = {s.name: contracts.get(s.name, "none") for s in settings.services}
     return table
 

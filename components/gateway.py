@@ -37,19 +37,23 @@ class ApiGateway(pulumi.ComponentResource):
     ) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
         svc = args.service
-        child = pulumi.ResourceOptions(parent=self)
+        # adopted objects existed before the stack: `pulumi destroy` leaves them in Kong
+        child = pulumi.ResourceOptions(parent=self, retain_on_delete=svc.adopt or None)
 
-        service = kong.Service(f"{name}-service", name=svc.name, url=svc.url, opts=child)
+        service = kong.Service(
+            f"{name}-service", name=svc.name, url=svc.url, adopt=svc.adopt, opts=child
+        )
         r = svc.route
         route = kong.Route(
             f"{name}-route",
-            name=f"{svc.name}-route",
+            name=svc.route_name,
             service_id=service.kong_id,
             paths=r.paths,
             hosts=r.hosts,
             methods=r.methods,
             protocols=r.protocols,
             strip_path=r.strip_path,
+            adopt=svc.adopt,
             opts=child,
         )
         oidc = svc.openid_connect
@@ -68,6 +72,7 @@ class ApiGateway(pulumi.ComponentResource):
                     **oidc.extra,
                 )
             ),
+            adopt=svc.adopt,
             opts=child,
         )
         reg = svc.application_registration
@@ -81,6 +86,7 @@ class ApiGateway(pulumi.ComponentResource):
                 auto_approve=reg.auto_approve,
                 show_issuer=reg.show_issuer,
             ),
+            adopt=svc.adopt,
             opts=child,
         )
         # Contracts (application instances) are refused with 405 until the service has its

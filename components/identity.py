@@ -17,7 +17,12 @@ from typing import Protocol
 
 import pulumi
 
-from components.settings import AppSettings, AuthServerSettings, IdentitySettings
+from components.settings import (
+    AppSettings,
+    AuthServerSettings,
+    IdentitySettings,
+    OktaAdoptSettings,
+)
 
 COMPONENT_TYPE_OKTA = "kong-okta-portal:identity:OktaIdentity"
 COMPONENT_TYPE_DCR = "kong-okta-portal:identity:DcrIdentity"
@@ -34,6 +39,18 @@ class ClientProfile:
     response_types: tuple[str, ...]
     token_endpoint_auth_method: str
     pkce_required: bool | None
+
+
+def _imported(
+    parent: pulumi.Resource, import_id: str | None, ignore: list[str]
+) -> pulumi.ResourceOptions:
+    """An object set up by hand is imported, never re-created, and left by `pulumi destroy`.
+    Its descriptive fields (names, descriptions, priorities) stay as they were made."""
+    if import_id is None:
+        return pulumi.ResourceOptions(parent=parent)
+    return pulumi.ResourceOptions(
+        parent=parent, import_=import_id, retain_on_delete=True, ignore_changes=ignore
+    )
 
 
 def client_profile(app: AppSettings) -> ClientProfile:
@@ -53,6 +70,12 @@ def client_profile(app: AppSettings) -> ClientProfile:
             True,
         )
     return ClientProfile(app_type, ("implicit",), ("token", "id_token"), "none", None)
+
+
+def _join(*parts: str | None) -> str | None:
+    """pulumi-okta's import id (`<server>/<claim>`, `<server>/<policy>/<rule>`), or None
+    when any part is unknown (then the object is created)."""
+    return "/".join(parts) if all(parts) else None  # type: ignore[arg-type]
 
 
 @dataclass
@@ -79,7 +102,8 @@ class Identity(Protocol):
 
 class OktaIdentity(pulumi.ComponentResource):
     """Okta authorization server setup plus one OAuth app per developer app, in the guide's
-    order: server, scopes, claim, access policy and rules, apps."""
+    order: server, scopes, claim, access policy and rules, apps. Objects set up by hand
+    (`identity.adopt`, an app's `clientId`) are imported instead of created."""
 
     issuer: pulumi.Output[str]
     token_endpoint: pulumi.Output[str]
@@ -91,6 +115,9 @@ class OktaIdentity(pulumi.ComponentResource):
         super().__init__(COMPONENT_TYPE_OKTA, name, None, opts)
         self._name = name
         settings = args.settings
+        self._adopt = settings.adopt or OktaAdoptSettings()
+        # the server's id as Okta knows it, for the import ids of its claim, scopes and policy
+        self._known_server = "default" if settings.auth_server.is_default else self._adopt.server_id
         server_id = self._auth_server(settings.auth_server)
         self.token_endpoint = self.issuer.apply(lambda i: f"{i.rstrip('/')}/v1/token")
         scopes = self._scopes(server_id, settings.scopes)
@@ -100,8 +127,13 @@ class OktaIdentity(pulumi.ComponentResource):
         self.clients = {app.name: self._app(app) for app in args.apps}
         self.register_outputs({"issuer": self.issuer, "token_endpoint": self.token_endpoint})
 
-    def _child(self) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self)
+    def _child(
+        self, *import_parts: str | None, ignore: list[str] | None = None
+    ) -> pulumi.ResourceOptions:
+        """Parented here; imported when every part of its import id under the adopted server
+        is known (`import_parts` after the server id)."""
+        import_id = _join(self._known_server, *import_parts) if import_parts else None
+        return _imported(self, import_id, ignore or [])
 
     def _auth_server(self, srv: AuthServerSettings) -> pulumi.Output[str]:
         """The authorization server: `default` looked up, or a custom one. Sets the issuer."""
@@ -118,7 +150,7 @@ class OktaIdentity(pulumi.ComponentResource):
             name=srv.name,
             description=srv.description or f"{srv.name} (kong-okta-portal)",
             audiences=srv.audiences or [f"api://{srv.name}"],
-            opts=self._child(),
+            opts=_imported(self, self._adopt.server_id, ["description", "audiences"]),
         )
         self.issuer = server.issuer
         return server.id
@@ -137,7 +169,10 @@ class OktaIdentity(pulumi.ComponentResource):
                 description=f"Access to APIs behind Kong ({scope})",
                 consent="IMPLICIT",
                 metadata_publish="ALL_CLIENTS",
-                opts=self._child(),
+                opts=self._child(
+                    self._adopt.scope_ids.get(scope),
+                    ignore=["description", "consent", "metadataPublish", "displayName", "default"],
+                ),
             )
             for scope in scopes
         }
@@ -154,7 +189,7 @@ class OktaIdentity(pulumi.ComponentResource):
             value_type="EXPRESSION",
             value=settings.claim_value,
             always_include_in_token=True,
-            opts=self._child(),
+            opts=self._child(self._adopt.claim_id, ignore=["alwaysIncludeInToken"]),
         )
 
     def _access_policy(
@@ -164,6 +199,7 @@ class OktaIdentity(pulumi.ComponentResource):
         for the scopes it names (Okta refuses a rule naming a scope the server lacks)."""
         import pulumi_okta as okta
 
+        policy_id = self._adopt.policy_id
         policy = okta.auth.ServerPolicy(
             f"{self._name}-policy",
             auth_server_id=server_id,
@@ -171,7 +207,9 @@ class OktaIdentity(pulumi.ComponentResource):
             description="Developer applications of the Kong Dev Portal",
             priority=1,
             client_whitelists=["ALL_CLIENTS"],
-            opts=self._child(),
+            opts=self._child(
+                policy_id, ignore=["name", "description", "priority", "clientWhitelists"]
+            ),
         )
         previous: pulumi.Resource | None = None
         for priority, flow in enumerate(flows, start=1):
@@ -188,11 +226,19 @@ class OktaIdentity(pulumi.ComponentResource):
                 grant_type_whitelists=[flow],
                 scope_whitelists=granted,
                 group_whitelists=["EVERYONE"],
-                opts=pulumi.ResourceOptions(parent=self, depends_on=needs),
+                opts=pulumi.ResourceOptions.merge(
+                    self._child(
+                        policy_id,
+                        self._adopt.rule_ids.get(flow),
+                        ignore=["name", "priority", "groupWhitelists", "userWhitelists"],
+                    ),
+                    pulumi.ResourceOptions(depends_on=needs),
+                ),
             )
 
     def _app(self, app: AppSettings) -> ClientCredentials:
-        """An OAuth app for a developer app."""
+        """An OAuth app for a developer app; an existing Okta app (the app's Reference Id) is
+        imported, its label kept."""
         import pulumi_okta as okta
 
         prof = client_profile(app)
@@ -205,7 +251,9 @@ class OktaIdentity(pulumi.ComponentResource):
             redirect_uris=list(app.redirect_uris) or None,
             token_endpoint_auth_method=prof.token_endpoint_auth_method,
             pkce_required=prof.pkce_required,
-            opts=self._child(),
+            opts=_imported(
+                self, (app.okta_app_id or app.client_id) if app.client_id else None, ["label"]
+            ),
         )
         return ClientCredentials(
             client_id=oauth.client_id, client_secret=pulumi.Output.secret(oauth.client_secret)
@@ -242,7 +290,11 @@ class DcrIdentity(pulumi.ComponentResource):
                 redirect_uris=app.redirect_uris,
                 token_endpoint_auth_method=prof.token_endpoint_auth_method,
                 application_type=prof.app_type,
-                opts=pulumi.ResourceOptions(parent=self),
+                adopt_client_id=app.client_id,
+                # an adopted client existed before the stack: `pulumi destroy` leaves it
+                opts=pulumi.ResourceOptions(
+                    parent=self, retain_on_delete=bool(app.client_id) or None
+                ),
             )
             self.clients[app.name] = ClientCredentials(
                 client_id=reg.client_id, client_secret=pulumi.Output.secret(reg.client_secret)

@@ -25,7 +25,7 @@ from components.settings import DeveloperSettings
 from providers import kong_dynamic as kong
 
 COMPONENT_TYPE = "kong-okta-portal:portal:Portal"
-STATUS = {"approved": 0, "pending": 1}
+STATUS = {"approved": 0, "pending": 1, "rejected": 2, "revoked": 3}
 # The per-developer layout: a component of this type named `dev-<developer key>` each.
 LEGACY_DEVELOPER_TYPE = "kong-okta-portal:portal:PortalDeveloper"
 
@@ -35,14 +35,18 @@ def developer_key(email: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", email.lower()).strip("-")
 
 
-def _child(parent: pulumi.Resource, key: str, suffix: str) -> pulumi.ResourceOptions:
-    """Parented by the portal, aliased to its name and parent under the per-developer layout."""
+def _child(
+    parent: pulumi.Resource, key: str, suffix: str, adopt: bool = False
+) -> pulumi.ResourceOptions:
+    """Parented by the portal, aliased to its name and parent under the per-developer layout.
+
+    An adopted object existed before the stack: `pulumi destroy` leaves it in Kong."""
     old_parent = (
         f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::"
         f"{LEGACY_DEVELOPER_TYPE}::dev-{key}"
     )
     old = pulumi.Alias(name=f"dev-{key}-{suffix}", parent=old_parent)
-    return pulumi.ResourceOptions(parent=parent, aliases=[old])
+    return pulumi.ResourceOptions(parent=parent, aliases=[old], retain_on_delete=adopt or None)
 
 
 @dataclass
@@ -78,8 +82,10 @@ class Portal(pulumi.ComponentResource):
                 email=dev.email,
                 meta=json.dumps({"full_name": dev.full_name}),
                 status=0,
+                adopt=dev.adopt,
                 opts=pulumi.ResourceOptions.merge(
-                    _child(self, key, "developer"), pulumi.ResourceOptions(depends_on=[workspace])
+                    _child(self, key, "developer", dev.adopt),
+                    pulumi.ResourceOptions(depends_on=[workspace]),
                 ),
             )
             self.developer_ids[dev.email] = developer.kong_id
@@ -91,7 +97,8 @@ class Portal(pulumi.ComponentResource):
                     custom_id=args.clients[app.name].client_id,
                     description=app.description,
                     redirect_uri=app.redirect_uris[0] if app.redirect_uris else None,
-                    opts=_child(self, key, f"app-{app.name}"),
+                    adopt=app.adopt,
+                    opts=_child(self, key, f"app-{app.name}", app.adopt),
                 )
                 self.application_ids[app.name] = application.kong_id
                 for contract in app.services:
@@ -100,7 +107,8 @@ class Portal(pulumi.ComponentResource):
                         application_id=application.kong_id,
                         service_id=args.service_ids[contract.service],
                         status=STATUS[contract.status],
-                        opts=_child(self, key, f"app-{app.name}-{contract.service}"),
+                        adopt=app.adopt,
+                        opts=_child(self, key, f"app-{app.name}-{contract.service}", app.adopt),
                     )
         self.register_outputs(
             {"developers": len(self.developer_ids), "applications": len(self.application_ids)}

@@ -100,6 +100,16 @@ class AuthServerSettings(_Model):
         return self.name == "default"
 
 
+class OktaAdoptSettings(_Model):
+    """okta: the Okta ids of an authorization server set up by hand, imported (never created)."""
+
+    server_id: str | None = Field(default=None, min_length=1)  # a custom server (not default)
+    claim_id: str | None = Field(default=None, min_length=1)
+    scope_ids: dict[str, str] = Field(default_factory=dict)  # scope name -> Okta scope id
+    policy_id: str | None = Field(default=None, min_length=1)
+    rule_ids: dict[str, str] = Field(default_factory=dict)  # flow -> Okta policy rule id
+
+
 class IdentitySettings(IdentityConnection):
     """Where tokens come from; the connection keys (registrationEndpoint, TLS, timeout) are
     the registration provider's own model."""
@@ -110,6 +120,8 @@ class IdentitySettings(IdentityConnection):
     claim_value: str = Field(default="app.clientId", min_length=1)
     scopes: list[ScopeName] = Field(default_factory=lambda: ["portal_api"], min_length=1)
     issuer: str | None = None
+    # okta: an authorization server set up by hand (written by `python -m discover`)
+    adopt: OktaAdoptSettings | None = None
 
     @field_validator("claim_name")
     @classmethod
@@ -136,6 +148,7 @@ KongSettings = KongConnection
 
 
 class RouteSettings(_Model):
+    name: KongName | None = None  # default `<service>-route`; discovery keeps a found name
     paths: list[Path] | None = None
     hosts: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9.*-]{1,253}$")]] | None = None
     methods: list[str] | None = None
@@ -185,6 +198,12 @@ class ServiceSettings(_Model):
     route: RouteSettings
     openid_connect: OpenIdConnectSettings = OpenIdConnectSettings()
     application_registration: ApplicationRegistrationSettings = ApplicationRegistrationSettings()
+    # adopt the existing service, route and plugins (found by name / scope) instead of refusing
+    adopt: bool = False
+
+    @property
+    def route_name(self) -> str:
+        return self.route.name or f"{self.name}-route"
 
     @property
     def display_name(self) -> str:
@@ -193,7 +212,8 @@ class ServiceSettings(_Model):
 
 class ContractSettings(_Model):
     service: KongName
-    status: Literal["approved", "pending"] = "approved"
+    # rejected and revoked exist so that discovered contracts can be adopted as they are
+    status: Literal["approved", "pending", "rejected", "revoked"] = "approved"
 
 
 class AppSettings(_Model):
@@ -203,6 +223,12 @@ class AppSettings(_Model):
     description: str | None = None
     redirect_uris: list[str] = Field(default_factory=list)
     services: list[ContractSettings] = Field(default_factory=list)
+    # adopt the existing portal application (found by Reference Id) and its contracts
+    adopt: bool = False
+    # an identity client that already exists (the app's Reference Id): adopted, not registered
+    client_id: str | None = Field(default=None, min_length=1)
+    # okta: the Okta app id to import, when it is not the client id
+    okta_app_id: str | None = Field(default=None, min_length=1)
 
     @field_validator("services", mode="before")
     @classmethod
@@ -221,6 +247,7 @@ class DeveloperSettings(_Model):
     email: Email
     full_name: str = Field(min_length=1, max_length=256)
     apps: list[AppSettings] = Field(default_factory=list)
+    adopt: bool = False
 
 
 class StackSettings(_Model):
@@ -287,6 +314,14 @@ def _identity_problems(idn: IdentitySettings) -> list[Problem]:
     if idn.provider == "dcr":
         if idn.issuer is None:
             problems.append(Problem(f"{base}.issuer", MISSING, "the issuer URL for dcr"))
+        if idn.adopt is not None:
+            problems.append(
+                Problem(
+                    f"{base}.adopt",
+                    idn.adopt.model_dump(by_alias=True, exclude_none=True),
+                    "no identity.adopt with provider dcr (adopted clients are apps[].clientId)",
+                )
+            )
         if idn.auth_server != AuthServerSettings():
             problems.append(
                 Problem(

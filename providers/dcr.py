@@ -228,9 +228,47 @@ class ClientRegistrationProvider(ResourceProvider):
         ]
         return matches[0] if len(matches) == 1 else None
 
+    def _adopt(self, endpoint: str, props: dict[str, Any]) -> CreateResult:
+        """Take over a client that already exists (an app's Reference Id): read it, and write
+        only when its metadata differs from the settings. Its secret stays unknown to the
+        stack: it was shown once, to whoever registered the client."""
+        client_id = props["adopt_client_id"]
+        resp = self._send("GET", f"{endpoint}/{client_id}")
+        data = self._json(resp)
+        if resp.status_code == 404:
+            raise RegistrationError(
+                f"adoption of {client_id!r} (clientId of app {props['client_name']!r})",
+                404,
+                {
+                    "error": "not found",
+                    "error_description": f"no client {client_id} at {endpoint}: fix clientId "
+                    "or drop it to register a new client",
+                },
+            )
+        if resp.status_code != 200 or not isinstance(data, dict):
+            raise RegistrationError(f"read of {client_id}", resp.status_code, data)
+        live = {**props, **{k: data.get(k) for k in INPUT_KEYS if k != "issuer"}}
+        live["redirect_uris"] = data.get("redirect_uris") or []
+        live["response_types"] = data.get("response_types") or []
+        if set(props.get("grant_types") or []) == {"client_credentials"}:
+            # never at the authorization endpoint: its response types are the server's default
+            # (Okta's Apps API says ["token"]) and mean nothing, so they are no difference
+            live["response_types"] = props.get("response_types") or []
+        wanted = {**props, "client_name": registered_name(props)}
+        if _normalise(live) != _normalise(wanted):
+            body = {"client_id": client_id, **self._metadata(props)}
+            resp = self._send("PUT", f"{endpoint}/{client_id}", body)
+            if resp.status_code != 200:
+                raise RegistrationError(
+                    f"update of {client_id}", resp.status_code, self._json(resp)
+                )
+        return CreateResult(client_id, self._outs(props, {"client_id": client_id}, None))
+
     # -- CRUD -----------------------------------------------------------------------------
     def create(self, props: dict[str, Any]) -> CreateResult:
         endpoint = self._endpoint_for(props["issuer"])
+        if props.get("adopt_client_id"):
+            return self._adopt(endpoint, props)
         body = self._metadata(props)
         self._remove_unrecorded(endpoint, props)
         since = time.time()
@@ -326,6 +364,7 @@ class ClientRegistration(Resource, module="identity", name="ClientRegistration")
         redirect_uris: Sequence[str] | None = None,
         token_endpoint_auth_method: str | None = None,
         application_type: str | None = None,
+        adopt_client_id: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["client_secret"])
@@ -339,7 +378,11 @@ class ClientRegistration(Resource, module="identity", name="ClientRegistration")
             "application_type": application_type,
             # the registered name carries project/stack, so the clients of a run that was
             # killed before recording them can be told apart from anyone else's and removed
-            "name_suffix": f" ({pulumi.get_project()}/{pulumi.get_stack()})",
+            # (an adopted client keeps the name its developer gave it)
+            "name_suffix": ""
+            if adopt_client_id
+            else f" ({pulumi.get_project()}/{pulumi.get_stack()})",
+            "adopt_client_id": adopt_client_id,
             "client_id": None,
             "client_secret": None,
         }

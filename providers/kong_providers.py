@@ -8,6 +8,9 @@ stack (the ``id_seed`` input, which ``diff`` ignores) and the values that force 
 A create repeated after a lost response, in this process or after a killed ``pulumi up``,
 therefore finds the object its first attempt wrote and takes it over; an object with another
 id (made by hand or by another stack) is still refused unless ``adopt=True``.
+With ``adopt``, a create reads first (`_find_adoptable`, per kind by its natural key): an
+object already as the inputs say is taken over with no write, one that differs is updated in
+place once, and only when none exists is one created.
 
 Two ways of writing: core entities are upserted with PUT by id (`PutByIdProvider`); portal
 entities are POSTed with the id, and a clash is resolved by finding the object
@@ -230,11 +233,13 @@ class KongProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = self._user(props)
+        adopt = bool(props.get("adopt"))
         with self._client() as client:
-            live = self._create(
-                client, {**inputs, "adopt": bool(props.get("adopt")), ID_SEED: props.get(ID_SEED)}
-            )
-        return CreateResult(live["id"], self._outs(inputs, live, bool(props.get("adopt"))))
+            full = {**inputs, "adopt": adopt, ID_SEED: props.get(ID_SEED)}
+            live = self._adopt(client, full) if adopt else None
+            if live is None:
+                live = self._create(client, full)
+        return CreateResult(live["id"], self._outs(inputs, live, adopt))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         with self._client() as client:
@@ -271,6 +276,30 @@ class KongProvider(ResourceProvider):
         self, client: KongAdminClient, id_: str, olds: Mapping[str, Any], news: dict[str, Any]
     ) -> dict[str, Any]:
         raise NotImplementedError
+
+    # -- adoption --------------------------------------------------------------------------
+
+    def _adopt(self, client: KongAdminClient, inputs: dict[str, Any]) -> dict[str, Any] | None:
+        """Adoption reads first: an existing object already as the settings say is taken over
+        with no write at all; one that differs gets exactly one write (its update). None when
+        nothing exists yet (then it is created like any other)."""
+        existing = self._find_adoptable(client, inputs)
+        if existing is None:
+            return None
+        if self._matches(existing, inputs):
+            return existing
+        return self._adopt_update(client, existing, inputs)
+
+    def _find_adoptable(self, client: KongAdminClient, inputs: Mapping[str, Any]) -> dict | None:
+        """The existing object `adopt` takes over (found by the kind's natural key), or None.
+        Raises when the object exists but cannot be adopted."""
+        return None
+
+    def _adopt_update(
+        self, client: KongAdminClient, existing: Mapping[str, Any], inputs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Bring an adopted object to the settings in place (one write)."""
+        return self._update(client, existing["id"], {}, inputs)
 
     # -- errors and node checks ------------------------------------------------------------
 
@@ -318,6 +347,9 @@ class PutByIdProvider(KongProvider):
 
     def _find_existing(self, client: KongAdminClient, inputs: Mapping[str, Any]) -> dict | None:
         return client.get_json(self._item(client, inputs, inputs["name"]), allow_missing=True)
+
+    def _find_adoptable(self, client: KongAdminClient, inputs: Mapping[str, Any]) -> dict | None:
+        return self._find_existing(client, inputs)
 
     def _create(self, client: KongAdminClient, inputs: dict[str, Any]) -> dict[str, Any]:
         body = self._kong_body(client, inputs)
@@ -376,6 +408,12 @@ class PostProvider(KongProvider):
 
     def _check_adoptable(self, existing: Mapping[str, Any], inputs: Mapping[str, Any]) -> None:
         """Raise when `adopt` cannot take this object over."""
+
+    def _find_adoptable(self, client: KongAdminClient, inputs: Mapping[str, Any]) -> dict | None:
+        existing = self._find_existing(client, inputs, self._new_id(inputs))
+        if existing is not None:
+            self._check_adoptable(existing, inputs)
+        return existing
 
     def _unfound(
         self, client: KongAdminClient, inputs: Mapping, response: httpx.Response
