@@ -366,3 +366,58 @@ def dump_json(path: Path, data: Any) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
     tmp.replace(path)
+
+
+# -- the Pulumi CLI -----------------------------------------------------------------------------
+
+
+@dataclass
+class BenchCLI:
+    """The Pulumi CLI in an isolated home with a file backend, with the engine settings given.
+
+    The environment keeps none of the caller's `PULUMI_*` variables: what the engine does is
+    what `engine_env` says (e.g. `PULUMI_SKIP_CHECKPOINTS`), and the results record it."""
+
+    bin_dir: Path
+    home: Path
+    backend: Path
+    engine_env: dict[str, str] = field(default_factory=dict)
+    passphrase: str = "bench-passphrase"
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
+        env.update(
+            PATH=os.pathsep.join([str(self.bin_dir), str(VENV / "bin"), env.get("PATH", "")]),
+            PULUMI_HOME=str(self.home),
+            PULUMI_BACKEND_URL=self.backend.as_uri(),
+            PULUMI_CONFIG_PASSPHRASE=self.passphrase,
+            PULUMI_SKIP_UPDATE_CHECK="true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
+            PULUMI_PYTHON_CMD=str(VENV / "bin" / "python"),
+            PYTHONPATH=str(REPO_ROOT),
+            NO_COLOR="1",
+        )
+        env.update(self.engine_env)
+        return env
+
+    def run(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [str(self.bin_dir / "pulumi"), "--non-interactive", *args],
+            cwd=str(cwd),
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"pulumi {' '.join(args)} exited {proc.returncode}\n{proc.stderr}")
+        return proc
+
+    def stack_init(self, cwd: Path, name: str) -> None:
+        self.run("stack", "init", name, cwd=cwd)
+
+    def checkpoint(self, project: str, stack: str) -> Path:
+        """The file backend's checkpoint of `project`/`stack`."""
+        return self.backend / ".pulumi" / "stacks" / project / f"{stack}.json"
