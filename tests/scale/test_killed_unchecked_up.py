@@ -1,4 +1,4 @@
-"""A `pulumi up` of 200 apps (dcr) with checkpoints off, SIGKILLed midway, converges with no duplicates.
+"""A 200-app dcr `pulumi up` without checkpoints, SIGKILLed midway, converges with no duplicates.
 
 `PULUMI_SKIP_CHECKPOINTS=true` (what `scripts/stack` and the bench use for dcr stacks) makes the
 engine save state once, at the end, instead of after every step: at 1,000 apps that is the
@@ -43,9 +43,7 @@ def test_killed_up_without_checkpoints_converges_with_each_object_once(
     control = run.control()
     try:
         proc = run.start_up()
-        killed = kill_when(
-            proc, lambda: _apps_written(control) >= APPS // 3, activity=control.mark
-        )
+        killed = kill_when(proc, lambda: _apps_written(control) >= APPS // 3, activity=control.mark)
         assert killed, "`pulumi up` finished before it could be interrupted"
     finally:
         control.close()
