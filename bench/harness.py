@@ -421,3 +421,25 @@ class BenchCLI:
     def checkpoint(self, project: str, stack: str) -> Path:
         """The file backend's checkpoint of `project`/`stack`."""
         return self.backend / ".pulumi" / "stacks" / project / f"{stack}.json"
+
+
+LANGHOST = REPO_ROOT / "scripts" / "langhost"
+
+
+def bin_dir_with_this_langhost(shared: Path, dest: Path) -> Path:
+    """A CLI directory: the cached `pulumi` and SDK executor, this checkout's language host.
+
+    The CLI cache is shared by every checkout on the machine and holds whichever language host
+    was installed last; the engine prefers the plugin it finds first on PATH, so a run with
+    `dest` first on PATH uses exactly the host in this checkout."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("pulumi", "pulumi-language-python-exec"):
+        target = dest / name
+        if not target.exists():
+            target.symlink_to(shared / name)
+    for source in LANGHOST.iterdir():
+        if source.is_file():
+            target = dest / source.name
+            target.write_bytes(source.read_bytes())
+            target.chmod(0o755)
+    return dest

@@ -42,6 +42,7 @@ from bench.harness import (
     BenchCLI,
     SandboxControl,
     Window,
+    bin_dir_with_this_langhost,
     dump_json,
     dynamic_resources,
     stack_config,
@@ -85,7 +86,8 @@ def _cli(work: Path, name: str, checkpoints: str) -> BenchCLI:
     home, backend = work / f"{name}-home", work / f"{name}-state"
     home.mkdir(parents=True)
     backend.mkdir(parents=True)
-    return BenchCLI(pulumi_bin_dir(), home, backend, engine_env=dict(ENGINE[checkpoints]))
+    bin_dir = bin_dir_with_this_langhost(pulumi_bin_dir(), work / "bin")
+    return BenchCLI(bin_dir, home, backend, engine_env=dict(ENGINE[checkpoints]))
 
 
 @dataclass
