@@ -471,8 +471,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.render:
         report = json.loads(args.render.read_text())
-        for run in report["runs"]:  # checks that derive() adds are recomputed
-            for p in run["phases"]:
+        for size in report["runs"]:  # checks that derive() adds are recomputed
+            for p in size["phases"]:
                 p["checks"] = {k: v for k, v in p["checks"].items() if "N=" not in k}
         derive(report["runs"])
         dump_json(args.render, report)
@@ -488,9 +488,9 @@ def main(argv: list[str] | None = None) -> int:
     print(render_cost_table(report["runs"]))
     print(f"\nresults: {out}")
     failed = [
-        (run["apps"], p["phase"], name)
-        for run in report["runs"]
-        for p in run["phases"]
+        (size["apps"], p["phase"], name)
+        for size in report["runs"]
+        for p in size["phases"]
         for name, ok in p["checks"].items()
         if not ok
     ]
