@@ -6,6 +6,8 @@
   `local` stack's with N generated developer apps and the URLs of a sandbox on free ports.
 - `write_baseline_project`: the engine-only baseline (no-op dynamic resources).
 - `start_bench_sandbox`: `python -m sandbox` with every server on a free port.
+- `BenchCLI`: the Pulumi CLI in an isolated home and file backend, with explicit engine settings;
+  `bin_dir_with_this_langhost`: a CLI directory that runs this checkout's language host.
 """
 
 from __future__ import annotations
