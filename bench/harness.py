@@ -6,6 +6,8 @@
   `local` stack's with N generated developer apps and the URLs of a sandbox on free ports.
 - `write_baseline_project`: the engine-only baseline (no-op dynamic resources).
 - `start_bench_sandbox`: `python -m sandbox` with every server on a free port.
+- `BenchCLI`: the Pulumi CLI in an isolated home and file backend, with explicit engine settings;
+  `bin_dir_with_this_langhost`: a CLI directory that runs this checkout's language host.
 """
 
 from __future__ import annotations
@@ -366,3 +368,80 @@ def dump_json(path: Path, data: Any) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
     tmp.replace(path)
+
+
+# -- the Pulumi CLI -----------------------------------------------------------------------------
+
+
+@dataclass
+class BenchCLI:
+    """The Pulumi CLI in an isolated home with a file backend, with the engine settings given.
+
+    The environment keeps none of the caller's `PULUMI_*` variables: what the engine does is
+    what `engine_env` says (e.g. `PULUMI_SKIP_CHECKPOINTS`), and the results record it."""
+
+    bin_dir: Path
+    home: Path
+    backend: Path
+    engine_env: dict[str, str] = field(default_factory=dict)
+    passphrase: str = "bench-passphrase"
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PULUMI_")}
+        env.update(
+            PATH=os.pathsep.join([str(self.bin_dir), str(VENV / "bin"), env.get("PATH", "")]),
+            PULUMI_HOME=str(self.home),
+            PULUMI_BACKEND_URL=self.backend.as_uri(),
+            PULUMI_CONFIG_PASSPHRASE=self.passphrase,
+            PULUMI_SKIP_UPDATE_CHECK="true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
+            PULUMI_PYTHON_CMD=str(VENV / "bin" / "python"),
+            PYTHONPATH=str(REPO_ROOT),
+            NO_COLOR="1",
+        )
+        env.update(self.engine_env)
+        return env
+
+    def run(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [str(self.bin_dir / "pulumi"), "--non-interactive", *args],
+            cwd=str(cwd),
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"pulumi {' '.join(args)} exited {proc.returncode}\n{proc.stderr}")
+        return proc
+
+    def stack_init(self, cwd: Path, name: str) -> None:
+        self.run("stack", "init", name, cwd=cwd)
+
+    def checkpoint(self, project: str, stack: str) -> Path:
+        """The file backend's checkpoint of `project`/`stack`."""
+        return self.backend / ".pulumi" / "stacks" / project / f"{stack}.json"
+
+
+LANGHOST = REPO_ROOT / "scripts" / "langhost"
+
+
+def bin_dir_with_this_langhost(shared: Path, dest: Path) -> Path:
+    """A CLI directory: the cached `pulumi` and SDK executor, this checkout's language host.
+
+    The CLI cache is shared by every checkout on the machine and holds whichever language host
+    was installed last; the engine prefers the plugin it finds first on PATH, so a run with
+    `dest` first on PATH uses exactly the host in this checkout."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("pulumi", "pulumi-language-python-exec"):
+        target = dest / name
+        if not target.exists():
+            target.symlink_to(shared / name)
+    for source in LANGHOST.iterdir():
+        if source.is_file():
+            target = dest / source.name
+            target.write_bytes(source.read_bytes())
+            target.chmod(0o755)
+    return dest

@@ -6,7 +6,8 @@ module proxy here, so this host serves the same protocol using the stubs shipped
 Python package. It does what the upstream host does for the two calls that matter:
 
 * `Run`: start `pulumi-language-python-exec` (shipped beside it) with the project's virtualenv,
-  passing config through PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS, exactly as upstream does;
+  passing config through PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS, exactly as upstream does
+  (a config too big for one environment string goes through a pipe, see `config_from_pipe.py`);
 * `RunPlugin`: run a policy pack as `python -u -m pulumi.policy ENGINE PACK_DIR`, streaming its
   stdout/stderr back to the engine (the engine reads the pack's gRPC port from that stream).
 
@@ -36,6 +37,19 @@ HERE = Path(__file__).resolve().parent
 EXECUTOR = HERE / "pulumi-language-python-exec"
 VERSION = "3.272.0"
 BAIL_EXIT_CODE = 32  # the exec script's "error already shown to the user"
+# Linux refuses to exec with any one environment string over 128 KiB (E2BIG): a stack with
+# ~700 developer apps has more config than that. Above this size it goes through a pipe.
+CONFIG_ENV_LIMIT = 96 * 1024
+CONFIG_PIPE = HERE / "config_from_pipe.py"
+CONFIG_FD_VAR = "KOP_PULUMI_CONFIG_FD"
+
+
+def _write_and_close(fd: int, data: bytes) -> None:
+    try:
+        with os.fdopen(fd, "wb") as pipe:
+            pipe.write(data)
+    except BrokenPipeError:
+        pass  # the program died before reading it; its exit code says why
 
 
 def _option(info: language_pb2.ProgramInfo | None, name: str) -> str:
@@ -147,12 +161,31 @@ class LanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
                 args += [f"--{flag}", value]
         args += [program, *request.args]
         env = dict(os.environ)
-        env["PULUMI_CONFIG"] = json.dumps(dict(request.config))
+        config = json.dumps(dict(request.config))
         env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(request.configSecretKeys))
+        read_fd = write_fd = None
+        if len(config) <= CONFIG_ENV_LIMIT:
+            env["PULUMI_CONFIG"] = config
+        else:
+            read_fd, write_fd = os.pipe()  # a pipe, not a file: the config holds secrets
+            env[CONFIG_FD_VAR] = str(read_fd)
+            args = [args[0], str(CONFIG_PIPE), *args[1:]]
         try:
-            proc = CHILDREN.start(args, env=env, cwd=request.pwd or None)
+            proc = CHILDREN.start(
+                args,
+                env=env,
+                cwd=request.pwd or None,
+                pass_fds=() if read_fd is None else (read_fd,),
+            )
         except OSError as exc:
             return language_pb2.RunResponse(error=f"could not run the Python program: {exc}")
+        finally:
+            if read_fd is not None:
+                os.close(read_fd)
+        if write_fd is not None:
+            threading.Thread(
+                target=_write_and_close, args=(write_fd, config.encode()), daemon=True
+            ).start()
         try:
             code = proc.wait()
         finally:
