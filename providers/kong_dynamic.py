@@ -699,13 +699,15 @@ class DeveloperProvider(KongProvider):
             if exc.status == 404:
                 raise self._portal_off_error(client, exc) from None
             raise
+        # read now: every later request (the look-ups below) resets the client's flag
+        possibly_ours = client.ambiguous_retry
         if _pk_clash(response):
             own = client.request("GET", client.path("developers", new_id)).json()
             return self._take_over(client, own, inputs)
         if response.status_code != 409:
             return response.json()
         existing = client.get_json(client.path("developers", inputs["email"]), allow_missing=True)
-        if existing is not None and (existing.get("id") == new_id or client.ambiguous_retry):
+        if existing is not None and (existing.get("id") == new_id or possibly_ours):
             # our own earlier attempt, whose response was lost (in this run or a killed one)
             return self._take_over(client, existing, inputs)
         if existing is None or not inputs.get("adopt"):
@@ -774,6 +776,7 @@ class ApplicationProvider(KongProvider):
             if exc.status == 404:
                 raise self._portal_off_error(client, exc) from None
             raise
+        possibly_ours = client.ambiguous_retry  # before the look-ups below reset it
         if _pk_clash(response):
             own = client.request("GET", client.path("applications", new_id)).json()
             return self._take_over(client, own, inputs)
@@ -787,7 +790,7 @@ class ApplicationProvider(KongProvider):
             # ours from a killed run, with another custom_id (the client was registered anew)
             existing = own
         same_developer = _ref_id(existing.get("developer")) == inputs["developer_id"]
-        if same_developer and (existing.get("id") == new_id or client.ambiguous_retry):
+        if same_developer and (existing.get("id") == new_id or possibly_ours):
             return self._take_over(client, existing, inputs)
         if not inputs.get("adopt"):
             raise self._exists_error(
@@ -868,6 +871,7 @@ class ApplicationInstanceProvider(KongProvider):
             if exc.status == 404:
                 raise self._portal_off_error(client, exc) from None
             raise
+        possibly_ours = client.ambiguous_retry  # before the look-ups below reset it
         if _pk_clash(response):
             own = client.request("GET", self._collection(client, app_id, new_id)).json()
             return own if self._matches(own, inputs) else self._patch(client, own["id"], inputs)
@@ -879,7 +883,7 @@ class ApplicationInstanceProvider(KongProvider):
                     break
             if existing is None:
                 raise KongAdminError.from_response(response)
-            ours = existing.get("id") == new_id or client.ambiguous_retry
+            ours = existing.get("id") == new_id or possibly_ours
             if not ours and not inputs.get("adopt"):
                 raise self._exists_error(
                     client,
