@@ -165,6 +165,7 @@ def test_local_stack_lifecycle(pulumi_cli: PulumiCLI, sandbox: Any, tmp_path: Pa
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "FAIL" not in verify.stdout
     secrets = pulumi_cli.outputs(project, show_secrets=True)["clientSecrets"]
+    assert len(secrets) == 3  # one per developer app of Pulumi.local.yaml
     assert all(s and s not in verify.stdout for s in secrets.values())
 
     # 3. a second up changes nothing and makes zero Admin API (and registration) requests

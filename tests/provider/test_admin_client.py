@@ -71,7 +71,9 @@ def test_connection_errors_are_retried(monkeypatch) -> None:
         return httpx.Response(200, json={})
 
     with client_for(handler) as client:
-        client.request("POST", "/developers", json_body={"email": "a@b.c"})
+        response = client.request("POST", "/developers", json_body={"email": "a@b.c"})
+        assert response.status_code == 200
+        assert len(calls) == client.attempts == 3
         assert client.ambiguous_retry  # the write may have landed: callers look it up
 
 
