@@ -103,7 +103,7 @@ def create_issuer_app(
             "jwks_uri": f"{issuer}/v1/keys",
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
-            "grant_types_supported": ["authorization_code", "client_credentials"],
+            "grant_types_supported": list(server.grant_types),
             "scopes_supported": server.scopes_supported,
             "token_endpoint_auth_methods_supported": [
                 "client_secret_basic",

@@ -58,6 +58,9 @@ def parse_claim(spec: str) -> tuple[str, str]:
     return name, check_expression(name, expression.strip())
 
 
+GRANT_TYPES = ("authorization_code", "client_credentials")
+
+
 @dataclass
 class AuthorizationServer:
     """One Okta custom authorization server under ``/oauth2/{name}``."""
@@ -66,6 +69,8 @@ class AuthorizationServer:
     audience: str = DEFAULT_AUDIENCE
     scopes: tuple[str, ...] = (DEFAULT_SCOPE,)
     claims: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CLAIMS))
+    # what discovery lists (`grant_types_supported`); the token endpoint serves both regardless
+    grant_types: tuple[str, ...] = GRANT_TYPES
 
     @property
     def scopes_supported(self) -> list[str]:
@@ -92,6 +97,7 @@ class IssuerSettings:
         idp_api_token: str = DEFAULT_IDP_API_TOKEN,
         test_user: str = DEFAULT_TEST_USER,
         token_ttl_seconds: int = 3600,
+        grant_types: tuple[str, ...] | list[str] = (),
     ) -> IssuerSettings:
         """Build settings from command-line style values (``NAME=EXPR`` claims, scope names)."""
         parsed = dict(parse_claim(c) for c in claims) if claims else dict(DEFAULT_CLAIMS)
@@ -105,7 +111,11 @@ class IssuerSettings:
                 raise SettingsError(f"auth server {name!r}: use letters, digits, _ and - only")
             audience = DEFAULT_AUDIENCE if name == DEFAULT_SERVER else f"api://{name}"
             servers[name] = AuthorizationServer(
-                name=name, audience=audience, scopes=scope_names, claims=dict(parsed)
+                name=name,
+                audience=audience,
+                scopes=scope_names,
+                claims=dict(parsed),
+                grant_types=tuple(grant_types) or GRANT_TYPES,
             )
         if not idp_api_token:
             raise SettingsError("idp api token must not be empty")
