@@ -23,7 +23,7 @@ LEVEL_NAMES = {0: "advisory", 1: "mandatory", 2: "disabled", 3: "remediate"}
 def served_levels() -> Iterator[dict[str, str]]:
     pack = subprocess.Popen(
         [sys.executable, str(PACK / "__main__.py")],
-        cwd=PACK,
+        cwd=REPO,  # the pack finds its modules from its own path; cwd holds pyproject.toml
         stdout=subprocess.PIPE,
         text=True,
     )
