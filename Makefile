@@ -20,7 +20,7 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 export PULUMI_PYTHON_CMD := $(PY)
 export PYTHONPATH := $(REPO)
 
-.PHONY: help setup venv cli lint format test test-unit demo demo-down up preview refresh destroy bench
+.PHONY: help setup venv cli lint format test test-unit demo demo-down up preview refresh destroy bench mutate
 
 help:
 	@echo "make demo      set up, start the sandbox, pulumi up the 'local' stack, verify"
@@ -28,6 +28,7 @@ help:
 	@echo "make setup     virtualenv from requirements.lock + the Pulumi CLI"
 	@echo "make up|preview|refresh|destroy [STACK=local]"
 	@echo "make demo-down stop the demo sandbox"
+	@echo "make mutate    mutation testing of providers/ components/ policies/ (long; MUTANTS=glob)"
 
 venv: $(VENV)/.synced
 
@@ -79,3 +80,12 @@ bench: setup
 
 _bench:
 	$(PY) -m bench.scale
+
+# Mutation testing (mutmut, configured in pyproject.toml): fast tests only, at low priority.
+# MUTANTS narrows the run, e.g. MUTANTS='providers.kong_admin.*'; results are kept in mutants/
+# between runs, so an interrupted run resumes. The report lands in bench/results/.
+MUTATE_CHILDREN ?= 2
+mutate: setup
+	nice -n 10 $(VENV)/bin/mutmut run --max-children $(MUTATE_CHILDREN) $(MUTANTS)
+	$(PY) -m scripts.mutation_report --out bench/results/mutation-report.md
+	@head -n 25 bench/results/mutation-report.md

@@ -19,6 +19,7 @@ import pytest
 from authlib.integrations.httpx_client import OAuth2Client
 
 from sandbox.launch import SandboxProcess, start_sandbox
+from sandbox.proxy.oidc import TokenRequestError, check_token_request
 from tests.sandbox_flow.conftest import SERVER_PORT_FLAGS
 
 
@@ -144,3 +145,27 @@ def test_verify_parameters_on_passes_when_discovery_lists_grant_and_scopes(
 ) -> None:
     stack = Stack(with_grant, verify_parameters=True)
     assert stack.call_with_credentials().status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("discovery", "scopes", "refusal"),
+    [
+        ({"grant_types_supported": ["authorization_code"]}, ["openid"], "grant type"),
+        ({"scopes_supported": ["openid"]}, ["openid", "portal_api"], "unsupported scopes"),
+        (
+            {"grant_types_supported": ["client_credentials"], "scopes_supported": []},
+            ["x"],
+            "scopes",
+        ),
+        ({}, ["anything"], None),  # a discovery document without the lists checks nothing
+        ({"grant_types_supported": ["client_credentials"]}, ["portal_api"], None),
+    ],
+)
+def test_what_verify_parameters_checks(
+    discovery: dict, scopes: list[str], refusal: str | None
+) -> None:
+    if refusal is None:
+        check_token_request(discovery, "client_credentials", scopes)
+        return
+    with pytest.raises(TokenRequestError, match=refusal):
+        check_token_request(discovery, "client_credentials", scopes)

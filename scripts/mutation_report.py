@@ -1,0 +1,98 @@
+"""Summarise a `mutmut run` (the results it keeps in mutants/**/*.meta) as a Markdown report.
+
+    python -m scripts.mutation_report [--out FILE]
+
+Per module and per package: killed, survived, timed out, no test reaches the mutant, and not
+yet checked (a run stopped early). Score = killed / every checked mutant (no-test counts as a
+survivor). The survivors are listed by name; `mutmut show NAME` prints the change.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+# mutmut's exit codes (mutmut/stats.py `status_by_exit_code`)
+STATUS = {
+    1: "killed",
+    3: "killed",
+    0: "survived",
+    5: "no tests",
+    33: "no tests",
+    34: "skipped",
+    36: "timeout",
+    -24: "timeout",
+    24: "timeout",
+    152: "timeout",
+    255: "timeout",
+    37: "killed",  # caught by the type checker
+    None: "not checked",
+}
+COLUMNS = ["killed", "survived", "timeout", "no tests", "suspicious", "not checked"]
+
+
+def status(code: int | None) -> str:
+    return STATUS.get(code, "suspicious")
+
+
+def load(mutants: Path) -> dict[str, dict[str, int | None]]:
+    """Exit code per mutant, per module (`providers/kong_admin.py`)."""
+    results = {}
+    for meta in sorted(mutants.rglob("*.py.meta")):
+        module = str(meta.relative_to(mutants))[: -len(".meta")]
+        codes = json.loads(meta.read_text()).get("exit_code_by_key", {})
+        if codes:
+            results[module] = codes
+    return results
+
+
+def score(counts: Counter) -> str:
+    checked = sum(counts[c] for c in COLUMNS if c != "not checked")
+    return f"{100 * counts['killed'] / checked:.1f}%" if checked else "-"
+
+
+def render(results: dict[str, dict[str, int | None]]) -> str:
+    lines = ["| module | " + " | ".join(COLUMNS) + " | score |", "|---" * (len(COLUMNS) + 2) + "|"]
+    packages: dict[str, Counter] = defaultdict(Counter)
+    survivors: dict[str, list[str]] = {}
+    for module, codes in results.items():
+        counts = Counter(status(c) for c in codes.values())
+        packages[module.split("/")[0]] += counts
+        lines.append(
+            f"| {module} | " + " | ".join(str(counts[c]) for c in COLUMNS) + f" | {score(counts)} |"
+        )
+        names = sorted(n for n, c in codes.items() if status(c) in ("survived", "no tests"))
+        if names:
+            survivors[module] = names
+    lines += ["", "| package | " + " | ".join(COLUMNS) + " | score |"]
+    lines.append("|---" * (len(COLUMNS) + 2) + "|")
+    for package, counts in sorted(packages.items()):
+        lines.append(
+            f"| {package}/ | "
+            + " | ".join(str(counts[c]) for c in COLUMNS)
+            + f" | {score(counts)} |"
+        )
+    lines += ["", "## Survivors (and mutants no fast test reaches)", ""]
+    for module, names in survivors.items():
+        lines.append(f"<details><summary>{module}: {len(names)}</summary>\n")
+        lines += [f"- `{n}`" for n in names]
+        lines.append("\n</details>\n")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mutants", type=Path, default=Path("mutants"))
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    text = render(load(args.mutants))
+    if args.out:
+        args.out.write_text(text)
+    else:
+        print(text, end="")
+
+
+if __name__ == "__main__":
+    main()
