@@ -299,7 +299,9 @@ def test_application_needs_external_oauth2() -> None:
 def test_developer_in_workspace_with_portal_off(kong: Kong) -> None:
     kong.http.post("/workspaces", json={"name": "team-b"}).raise_for_status()
     dev = kong.provider(kd.DeveloperProvider, workspace="team-b")
-    with pytest.raises(KongAdminError, match=r"config\.portal=true"):
+    with pytest.raises(
+        KongAdminError, match=r"Dev Portal is off in workspace 'team-b'.*config\.portal=true"
+    ):
         dev.create({"email": "a@example.com", "meta": '{"full_name": "A"}'})
 
 
