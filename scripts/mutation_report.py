@@ -10,6 +10,7 @@ survivor). The survivors are listed by name; `mutmut show NAME` prints the chang
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -48,12 +49,35 @@ def load(mutants: Path) -> dict[str, dict[str, int | None]]:
     return results
 
 
+class _Strings(ast.NodeTransformer):
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        return ast.Constant("") if isinstance(node.value, str) else node
+
+
+def text_only(mutants: Path, module: str, names: list[str]) -> set[str]:
+    """Survivors whose change is inside a string literal only (message or description text)."""
+    tree = ast.parse((mutants / module).read_text())
+    bodies: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and "__mutmut_" in node.name:
+            name = node.name
+            node.name = "f"
+            bodies[name] = ast.dump(_Strings().visit(node))
+    text = set()
+    for full in names:
+        local = full.rsplit(".", 1)[-1]
+        orig = local.rsplit("__mutmut_", 1)[0] + "__mutmut_orig"
+        if local in bodies and orig in bodies and bodies[local] == bodies[orig]:
+            text.add(full)
+    return text
+
+
 def score(counts: Counter) -> str:
     checked = sum(counts[c] for c in COLUMNS if c != "not checked")
     return f"{100 * counts['killed'] / checked:.1f}%" if checked else "-"
 
 
-def render(results: dict[str, dict[str, int | None]]) -> str:
+def render(results: dict[str, dict[str, int | None]], mutants: Path) -> str:
     lines = ["| module | " + " | ".join(COLUMNS) + " | score |", "|---" * (len(COLUMNS) + 2) + "|"]
     packages: dict[str, Counter] = defaultdict(Counter)
     survivors: dict[str, list[str]] = {}
@@ -75,9 +99,17 @@ def render(results: dict[str, dict[str, int | None]]) -> str:
             + f" | {score(counts)} |"
         )
     lines += ["", "## Survivors (and mutants no fast test reaches)", ""]
+    lines.append(
+        "`text` marks a survivor whose only change is inside a string literal (a description"
+        " or message wording): the behaviour is the same."
+    )
+    lines.append("")
     for module, names in survivors.items():
-        lines.append(f"<details><summary>{module}: {len(names)}</summary>\n")
-        lines += [f"- `{n}`" for n in names]
+        text = text_only(mutants, module, names)
+        lines.append(
+            f"<details><summary>{module}: {len(names)} ({len(text)} text only)</summary>\n"
+        )
+        lines += [f"- `{n}`" + (" text" if n in text else "") for n in names]
         lines.append("\n</details>\n")
     return "\n".join(lines) + "\n"
 
@@ -87,7 +119,7 @@ def main() -> None:
     parser.add_argument("--mutants", type=Path, default=Path("mutants"))
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    text = render(load(args.mutants))
+    text = render(load(args.mutants), args.mutants)
     if args.out:
         args.out.write_text(text)
     else:
