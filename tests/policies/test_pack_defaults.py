@@ -115,3 +115,22 @@ def test_each_policy_runs_the_validator_its_tests_exercise() -> None:
     assert remediating == {"oidc-verify-parameters-off"}
     fix = policies["oidc-verify-parameters-off"]
     assert fix._ResourceValidationPolicy__remediate is rules.remediate_oidc_verify_parameters  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("env", ["local", "dev", "staging", "prod"])
+def test_every_option_in_the_env_configs_is_declared_by_its_policy(env: str) -> None:
+    # an option the policy does not declare is refused by the engine when the pack starts
+    config = json.loads((PACK / "config" / f"{env}.json").read_text())
+    declared = {
+        p.name: set(p.config_schema.properties) if p.config_schema else set()
+        for p in rules.build_policies()
+    }
+    options = {
+        name: set(entry) - {"enforcementLevel"}
+        for name, entry in config.items()
+        if isinstance(entry, dict)
+    }
+    assert options, env
+    for name, keys in options.items():
+        assert keys <= declared[name], (env, name)
+    assert "claimNames" in declared["okta-claim-client-id"]
