@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import httpx
@@ -177,3 +178,92 @@ def test_one_tls_context_per_setting_per_process(monkeypatch) -> None:
     assert built == [(True, None), (False, None)]
     assert tls.ssl_context(True) is tls.ssl_context(True)
     assert tls.ssl_context(False).verify_mode.name == "CERT_NONE"
+
+
+def test_error_message_names_call_status_kong_message_and_sorted_fields() -> None:
+    body = {"code": 2, "name": "schema violation", "message": "2 schema violations",
+            "fields": {"path": "bad", "host": "missing"}}  # fmt: skip
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json=body)
+
+    with client_for(handler) as client, pytest.raises(KongAdminError) as info:
+        client.request("POST", "/services", json_body={})
+    err = info.value
+    assert str(err) == (
+        "Kong Admin API POST /services returned 400: 2 schema violations "
+        '(fields: {"host": "missing", "path": "bad"})'
+    )
+    assert (err.method, err.path, err.code, err.name) == ("POST", "/services", 2, body["name"])
+
+
+def test_error_from_a_non_json_answer_shows_its_text_and_a_nested_message_is_unwrapped() -> None:
+    answers = iter(
+        [
+            httpx.Response(400, text="<html>bad gateway config</html>"),
+            httpx.Response(400, json={"message": {"message": "workspace is not empty"}}),
+        ]
+    )
+    with client_for(lambda request: next(answers)) as client:
+        with pytest.raises(KongAdminError) as html:
+            client.request("GET", "/x")
+        with pytest.raises(KongAdminError) as nested:
+            client.request("DELETE", "/workspaces/w")
+    assert str(html.value) == "Kong Admin API GET /x returned 400: <html>bad gateway config</html>"
+    assert html.value.kong_message is None
+    assert (
+        str(nested.value)
+        == "Kong Admin API DELETE /workspaces/w returned 400: workspace is not empty"
+    )
+    assert nested.value.kong_message == "workspace is not empty"
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "hinted"),
+    [
+        (403, "alice, you do not have permissions to create this resource", True),
+        (403, "Enterprise license missing or expired", False),
+        (404, "no permission here", False),
+    ],
+)
+def test_permission_hint_only_for_a_403_about_permissions(
+    status: int, message: str, hinted: bool
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json={"message": message})
+
+    with client_for(handler) as client, pytest.raises(KongAdminError) as info:
+        client.request("GET", "/services")
+    hint = ". The RBAC user behind `kongAdminToken` lacks this permission: grant its role"
+    assert (hint in str(info.value)) is hinted
+    assert str(info.value).startswith(f"Kong Admin API GET /services returned {status}: {message}")
+
+
+def test_paginate_asks_for_big_pages_follows_offsets_and_stops_on_a_repeated_one() -> None:
+    pages = {
+        None: {"data": [{"id": 1}], "next": "/x?offset=a", "offset": "a"},
+        "a": {"data": [{"id": 2}], "next": "/x?offset=b", "offset": "b"},
+        "b": {"data": [{"id": 3}], "next": "/x?offset=a", "offset": "a"},  # a server loop
+    }
+    asked: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(dict(request.url.params))
+        return httpx.Response(200, json=pages[request.url.params.get("offset")])
+
+    with client_for(handler) as client:
+        rows = list(itertools.islice(client.paginate("/developers"), 10))  # a loop stops at 10
+    assert [r["id"] for r in rows] == [1, 2, 3]
+    assert asked == [
+        {"size": "1000"},
+        {"size": "1000", "offset": "a"},
+        {"size": "1000", "offset": "b"},
+    ]
+
+
+def test_client_refuses_to_be_pickled() -> None:
+    import pickle
+
+    with client_for(lambda r: httpx.Response(200)) as client, pytest.raises(TypeError) as info:
+        pickle.dumps(client)
+    assert str(info.value) == "KongAdminClient holds the admin token and must not be pickled"
