@@ -72,3 +72,32 @@ def test_existing_plugin_on_the_service_needs_adopt_and_is_told_apart_by_scope(
     live = kong.http.get(f"/plugins/{existing['id']}").json()
     assert live["config"]["verify_parameters"] is False  # the program's config was written
     assert len(kong.rows("/plugins")) == 2
+
+
+def test_plugin_check_names_the_scope_and_the_guide_mistakes() -> None:
+    plugin = kd.PluginProvider()
+    reg = {"name": "application-registration", "config": {"display_name": "S"}}
+    assert failures(plugin, {**reg, "consumer_id": "c"}) == [
+        ("route_id", "application-registration is service-scoped: set service_id only"),
+        ("service_id", "application-registration needs service_id"),
+    ]
+    assert failures(plugin, {**reg, "service_id": "s"}) == []
+    oidc = {"name": "openid-connect", "service_id": "s"}
+    no_such_field = {"issuer": ISSUER, "verify_credentials": False}
+    assert failures(plugin, {**oidc, "config": no_such_field}) == [
+        (
+            "config",
+            "openid-connect has no `verify_credentials` field (the guide's sample is wrong); "
+            "use verify_parameters",
+        ),
+    ]
+    assert failures(plugin, {**oidc, "config": {"issuer": ISSUER, "consumer_claim": "app"}}) == [
+        ("config", "openid-connect `consumer_claim` must be a list (a claim path), got 'app'; "
+         "e.g. ['application_id']"),
+    ]  # fmt: skip
+    # other plugins may have fields of those names
+    other = {"name": "request-transformer", "service_id": "s"}
+    assert (
+        failures(plugin, {**other, "config": {"verify_credentials": 1, "consumer_claim": "x"}})
+        == []
+    )
