@@ -60,3 +60,21 @@ def test_registration_error_keeps_the_error_fields_only() -> None:
     assert str(RegistrationError("delete", 503, "<html>")) == (
         "client registration delete failed: HTTP 503"
     )
+
+
+@pytest.mark.parametrize(("length", "cut"), [(120, False), (121, True)])
+def test_the_cut_starts_past_120_characters(length: int, cut: bool) -> None:
+    cfg = configs.dcr()
+    url = "http://o.example.com/"
+    cfg["services"][0]["url"] = url + "x" * (length - 2 - len(url))  # repr adds two quotes
+    shown = problem_line(cfg, "services[0].url").split(" = ", 1)[1].split(": expected", 1)[0]
+    assert shown.endswith("...") is cut and len(shown) == 120
+
+
+def test_two_problems_are_counted_in_the_plural() -> None:
+    cfg = configs.dcr()
+    cfg["services"][0]["url"] = "http://orders.example.com"
+    cfg["services"][1]["url"] = "http://billing.example.com"
+    with pytest.raises(SettingsError) as info:
+        parse_settings(cfg)
+    assert str(info.value).startswith("invalid stack settings (2 problems):\n")
