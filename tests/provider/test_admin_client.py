@@ -267,3 +267,45 @@ def test_client_refuses_to_be_pickled() -> None:
     with client_for(lambda r: httpx.Response(200)) as client, pytest.raises(TypeError) as info:
         pickle.dumps(client)
     assert str(info.value) == "KongAdminClient holds the admin token and must not be pickled"
+
+
+def test_backoff_doubles_up_to_its_cap_and_honours_an_http_date_retry_after(monkeypatch) -> None:
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    monkeypatch.setattr("time.time", lambda: now.timestamp())
+    monkeypatch.setattr("time.monotonic", lambda: 0.0)
+    waits: list[float] = []
+    monkeypatch.setattr("time.sleep", lambda s: waits.append(s))
+    later = format_datetime(now + timedelta(seconds=20), usegmt=True)
+    earlier = format_datetime(now - timedelta(seconds=20), usegmt=True)
+    answers = iter(
+        [(503, {})] * 4
+        + [(429, {"Retry-After": later}), (429, {"Retry-After": earlier}), (200, {})]
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        status, headers = next(answers)
+        return httpx.Response(status, headers=headers, json={})
+
+    policy = RetryPolicy(attempts=8, max_seconds=1000, backoff_initial=1, backoff_max=5)
+    settings = KongAdminSettings(admin_url="http://127.0.0.1:8001", token=TOKEN)
+    with KongAdminClient(settings, retry=policy, transport=httpx.MockTransport(handler)) as c:
+        assert c.request("GET", "/services").status_code == 200
+    assert waits == [1, 2, 4, 5, 20.0, 0.0]
+
+
+def test_paths_quote_each_segment_and_the_workspace() -> None:
+    with client_for(lambda r: httpx.Response(200), workspace="team b/1") as client:
+        assert client.path("developers", "a/b c@x") == "/team%20b%2F1/developers/a%2Fb%20c%40x"
+    with client_for(lambda r: httpx.Response(200)) as client:
+        assert client.path("services", "s") == "/services/s"
+
+
+def test_get_json_raises_on_404_unless_missing_is_allowed() -> None:
+    with client_for(lambda r: httpx.Response(404, json={"message": "Not found"})) as client:
+        assert client.get_json("/services/x", allow_missing=True) is None
+        with pytest.raises(KongAdminError) as info:
+            client.get_json("/services/x")
+    assert info.value.status == 404

@@ -48,7 +48,9 @@ def test_existing_plugin_on_the_service_needs_adopt_and_is_told_apart_by_scope(
     other = svc.create({"name": "other", "url": "http://127.0.0.1:9/o"}).id
     mine = svc.create({"name": "orders", "url": "http://127.0.0.1:9/orders"}).id
     config = {"issuer": ISSUER, "consumer_claim": ["application_id"]}
-    # the same plugin on another service first, so a lookup that ignores scope finds it
+    # another plugin, then the same plugin on another service, come first in Kong's list
+    registration = {"name": "application-registration", "config": {"display_name": "O"}}
+    kong.http.post(f"/services/{other}/plugins", json=registration).raise_for_status()
     for sid in (other, mine):
         body = {"name": "openid-connect", "config": config}
         kong.http.post(f"/services/{sid}/plugins", json=body).raise_for_status()
@@ -71,7 +73,7 @@ def test_existing_plugin_on_the_service_needs_adopt_and_is_told_apart_by_scope(
     assert adopted.id == existing["id"]
     live = kong.http.get(f"/plugins/{existing['id']}").json()
     assert live["config"]["verify_parameters"] is False  # the program's config was written
-    assert len(kong.rows("/plugins")) == 2
+    assert len(kong.rows("/plugins")) == 3
 
 
 def test_plugin_check_names_the_scope_and_the_guide_mistakes() -> None:
