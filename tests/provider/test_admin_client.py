@@ -309,3 +309,23 @@ def test_get_json_raises_on_404_unless_missing_is_allowed() -> None:
         with pytest.raises(KongAdminError) as info:
             client.get_json("/services/x")
     assert info.value.status == 404
+
+
+def test_error_detail_only_from_a_string_message_or_a_non_json_body_cut_at_300() -> None:
+    answers = iter(
+        [
+            httpx.Response(404, json={"data": []}),
+            httpx.Response(400, json={"message": ["not", "a", "string"]}),
+            httpx.Response(500, text="x" * 400),
+        ]
+    )
+    errors = []
+    with client_for(lambda request: next(answers)) as client:
+        for _ in range(3):
+            with pytest.raises(KongAdminError) as info:
+                client.request("GET", "/x", ok=(200,))
+            errors.append(info.value)
+    assert str(errors[0]) == "Kong Admin API GET /x returned 404"
+    assert (str(errors[1]), errors[1].kong_message) == ("Kong Admin API GET /x returned 400", None)
+    assert str(errors[2]).startswith("Kong Admin API GET /x returned 500: " + "x" * 300)
+    assert "x" * 301 not in str(errors[2])
