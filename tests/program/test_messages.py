@@ -78,3 +78,10 @@ def test_two_problems_are_counted_in_the_plural() -> None:
     with pytest.raises(SettingsError) as info:
         parse_settings(cfg)
     assert str(info.value).startswith("invalid stack settings (2 problems):\n")
+
+
+def test_registration_check_passes_the_inputs_on() -> None:
+    news = {"issuer": "https://i.example/oauth2/default", "client_name": "c",
+            "grant_types": ["client_credentials"]}  # fmt: skip
+    checked = ClientRegistrationProvider().check({}, dict(news))
+    assert (checked.inputs, checked.failures) == (news, [])

@@ -103,3 +103,10 @@ def test_plugin_check_names_the_scope_and_the_guide_mistakes() -> None:
         failures(plugin, {**other, "config": {"verify_credentials": 1, "consumer_claim": "x"}})
         == []
     )
+
+
+def test_instance_check_lets_an_unknown_status_through_to_the_update() -> None:
+    from pulumi.output import Unknown
+
+    news = {"application_id": "a", "service_id": "s", "status": Unknown()}
+    assert failures(kd.ApplicationInstanceProvider(), news) == []
