@@ -78,34 +78,42 @@ def score(counts: Counter) -> str:
 
 
 def render(results: dict[str, dict[str, int | None]], mutants: Path) -> str:
-    lines = ["| module | " + " | ".join(COLUMNS) + " | score |", "|---" * (len(COLUMNS) + 2) + "|"]
+    header = "| {} | " + " | ".join(COLUMNS) + " | text survivors | score | score without text |"
+    rule = "|---" * (len(COLUMNS) + 4) + "|"
+    lines = [header.format("module"), rule]
     packages: dict[str, Counter] = defaultdict(Counter)
     survivors: dict[str, list[str]] = {}
+    texts: dict[str, set[str]] = {}
+
+    def row(name: str, counts: Counter) -> str:
+        rest = Counter(counts)
+        rest["survived"] -= counts["text"]
+        return (
+            f"| {name} | "
+            + " | ".join(str(counts[c]) for c in COLUMNS)
+            + f" | {counts['text']} | {score(counts)} | {score(rest)} |"
+        )
+
     for module, codes in results.items():
         counts = Counter(status(c) for c in codes.values())
-        packages[module.split("/")[0]] += counts
-        lines.append(
-            f"| {module} | " + " | ".join(str(counts[c]) for c in COLUMNS) + f" | {score(counts)} |"
-        )
         names = sorted(n for n, c in codes.items() if status(c) in ("survived", "no tests"))
+        text = text_only(mutants, module, [n for n in names if status(codes[n]) == "survived"])
+        counts["text"] = len(text)
+        packages[module.split("/")[0]] += counts
+        lines.append(row(module, counts))
         if names:
-            survivors[module] = names
-    lines += ["", "| package | " + " | ".join(COLUMNS) + " | score |"]
-    lines.append("|---" * (len(COLUMNS) + 2) + "|")
+            survivors[module], texts[module] = names, text
+    lines += ["", header.format("package"), rule]
     for package, counts in sorted(packages.items()):
-        lines.append(
-            f"| {package}/ | "
-            + " | ".join(str(counts[c]) for c in COLUMNS)
-            + f" | {score(counts)} |"
-        )
+        lines.append(row(f"{package}/", counts))
     lines += ["", "## Survivors (and mutants no fast test reaches)", ""]
     lines.append(
         "`text` marks a survivor whose only change is inside a string literal (a description"
-        " or message wording): the behaviour is the same."
+        ' or message wording): the behaviour is the same. "Score without text" sets them aside.'
     )
     lines.append("")
     for module, names in survivors.items():
-        text = text_only(mutants, module, names)
+        text = texts[module]
         lines.append(
             f"<details><summary>{module}: {len(names)} ({len(text)} text only)</summary>\n"
         )
