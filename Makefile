@@ -23,7 +23,7 @@ export PYTHONPATH := $(REPO)
 export IDENTITY
 
 .PHONY: help setup venv cli lint format test test-unit demo demo-down up preview refresh destroy verify \
-	bench discover audit seed
+	bench discover audit seed mutate
 
 help:
 	@echo "make demo      set up, start the sandbox, pulumi up the 'local' stack, verify"
@@ -36,6 +36,7 @@ help:
 	@echo "make seed      build a hand-made portal estate in the running sandbox"
 	@echo "make discover STACK=name ADMIN_URL=... PROXY_URL=...  adopt a live portal"
 	@echo "make audit STACK=name   what lives in the portal outside the stack (exit 1 if any)"
+	@echo "make mutate    mutation testing of providers/ components/ policies/ (long; MUTANTS=glob)"
 
 venv: $(VENV)/.synced
 
@@ -112,3 +113,11 @@ audit: setup
 
 _audit:
 	$(PY) -m discover audit --stack $(STACK) $(AUDIT_ARGS)
+# Mutation testing (mutmut, configured in pyproject.toml): fast tests only, at low priority.
+# MUTANTS narrows the run, e.g. MUTANTS='providers.kong_admin.*'; results are kept in mutants/
+# between runs, so an interrupted run resumes. The report lands in bench/results/.
+MUTATE_CHILDREN ?= 2
+mutate: setup
+	nice -n 10 $(VENV)/bin/mutmut run --max-children $(MUTATE_CHILDREN) $(MUTANTS)
+	$(PY) -m scripts.mutation_report --out bench/results/mutation-report.md
+	@head -n 25 bench/results/mutation-report.md

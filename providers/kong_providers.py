@@ -399,12 +399,10 @@ class PostProvider(KongProvider):
         """After a 409: the object that holds the natural key."""
         raise NotImplementedError
 
-    def _is_own(
-        self, client: KongAdminClient, existing: Mapping, inputs: Mapping, new_id: str
-    ) -> bool:
+    def _is_own(self, existing: Mapping, inputs: Mapping, new_id: str, possibly_ours: bool) -> bool:
         """Whether the clashing object is this resource's own, from an earlier attempt whose
         response was lost (in this run or a killed one)."""
-        return existing.get("id") == new_id or client.ambiguous_retry
+        return existing.get("id") == new_id or possibly_ours
 
     def _check_adoptable(self, existing: Mapping[str, Any], inputs: Mapping[str, Any]) -> None:
         """Raise when `adopt` cannot take this object over."""
@@ -469,6 +467,8 @@ class PostProvider(KongProvider):
         self._preflight(client)
         new_id = self._new_id(inputs)
         response = self._post(client, inputs, new_id)
+        # read now: every later request (the look-ups below) resets the client's flag
+        possibly_ours = client.ambiguous_retry
         if _pk_clash(response):
             own = client.request("GET", self._item(client, inputs, new_id)).json()
             return self._take_over(client, own, inputs)
@@ -477,7 +477,7 @@ class PostProvider(KongProvider):
         existing = self._find_existing(client, inputs, new_id)
         if existing is None:
             raise self._unfound(client, inputs, response)
-        if self._is_own(client, existing, inputs, new_id):
+        if self._is_own(existing, inputs, new_id, possibly_ours):
             return self._take_over(client, existing, inputs)
         if not inputs.get("adopt"):
             raise self._exists_error(client, self._natural_key(inputs), existing.get("id"))
@@ -650,11 +650,9 @@ class ApplicationProvider(PostProvider):
         # ours from a killed run, with another custom_id (the client was registered anew)
         return client.get_json(self._item(client, inputs, new_id), allow_missing=True)
 
-    def _is_own(
-        self, client: KongAdminClient, existing: Mapping, inputs: Mapping, new_id: str
-    ) -> bool:
+    def _is_own(self, existing: Mapping, inputs: Mapping, new_id: str, possibly_ours: bool) -> bool:
         same_developer = ref_id(existing.get("developer")) == inputs["developer_id"]
-        return same_developer and super()._is_own(client, existing, inputs, new_id)
+        return same_developer and super()._is_own(existing, inputs, new_id, possibly_ours)
 
     def _check_adoptable(self, existing: Mapping[str, Any], inputs: Mapping[str, Any]) -> None:
         owner = ref_id(existing.get("developer"))

@@ -117,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"custom scope of every auth server (repeatable; default {DEFAULT_SCOPE})",
     )  # fmt: skip
     parser.add_argument(
+        "--grant-type", action="append", default=[], metavar="GRANT",
+        help="grant listed in the auth servers' discovery documents (repeatable; default "
+        "authorization_code and client_credentials, all of which the token endpoint serves)",
+    )  # fmt: skip
+    parser.add_argument(
         "--auth-server", action="append", default=[], metavar="NAME",
         help="extra authorization server under /oauth2/NAME (repeatable; 'default' always exists)",
     )  # fmt: skip
@@ -227,6 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         issuer_settings = IssuerSettings.build(
             extra_servers=args.auth_server, claims=args.claim, scopes=args.scope,
             idp_api_token=args.idp_api_token, test_user=args.test_user,
+            grant_types=args.grant_type,
         )  # fmt: skip
     except SettingsError as exc:
         raise SystemExit(f"sandbox: {exc}") from None

@@ -22,11 +22,15 @@ A fault rule (JSON body of `POST /_sandbox/faults`)::
      "retry_after": 1,           # seconds, for 429
      "latency_ms": 200,          # added delay before the request is handled
      "drop": true,               # let the app handle (commit) the request, then drop the connection
+     "commit": true,             # with status 502 or 504: the app handles (commits) the request,
+                                 # then the client gets the status instead of the app's answer
      "rate": 1.0, "seed": 0,     # probability per matching request, deterministic with the seed
      "methods": ["POST"], "path_prefix": "/services",   # optional filters
      "count": 1}                 # optional: stop after this many injections
 
 At least one of `status`, `latency_ms`, `drop` is required; `status` and `drop` exclude each other.
+`commit` is what a gateway or load balancer in front of Kong does when it gives up on an answer
+that Kong then commits: the write is in the store, the client sees only 502/504.
 """
 
 from __future__ import annotations
@@ -53,12 +57,15 @@ FAULT_STATUSES = {
     503: {"message": "Service unavailable"},
     504: {"message": "The upstream server is timing out"},
 }
+# a gateway answers these when the upstream (Kong) may have acted on the request
+COMMIT_STATUSES = (502, 504)
 _RULE_KEYS = {
     "target",
     "status",
     "retry_after",
     "latency_ms",
     "drop",
+    "commit",
     "rate",
     "seed",
     "methods",
@@ -78,6 +85,7 @@ class FaultRule:
     retry_after: int = 1
     latency_ms: int = 0
     drop: bool = False
+    commit: bool = False
     rate: float = 1.0
     seed: int = 0
     methods: list[str] | None = None
@@ -111,6 +119,7 @@ class FaultRule:
             retry_after=typed("retry_after", (int,), 1),
             latency_ms=typed("latency_ms", (int,), 0) or 0,
             drop=bool(typed("drop", (bool,), False)),
+            commit=bool(typed("commit", (bool,), False)),
             rate=float(typed("rate", (int, float), 1.0)),
             seed=typed("seed", (int,), 0),
             methods=typed("methods", (list,), None),
@@ -123,6 +132,10 @@ class FaultRule:
             )
         if rule.status is not None and rule.drop:
             raise FaultRuleError("a fault rule takes either 'status' or 'drop', not both")
+        if rule.commit and rule.status not in COMMIT_STATUSES:
+            raise FaultRuleError(
+                f"fault 'commit' needs status 502 or 504 (a gateway's answer), got {rule.status}"
+            )
         if rule.status is None and not rule.drop and not rule.latency_ms:
             raise FaultRuleError("a fault rule needs at least one of: status, latency_ms, drop")
         if not 0.0 <= rule.rate <= 1.0:
@@ -145,6 +158,7 @@ class FaultRule:
             "retry_after": self.retry_after,
             "latency_ms": self.latency_ms,
             "drop": self.drop,
+            "commit": self.commit,
             "rate": self.rate,
             "seed": self.seed,
             "methods": self.methods,
@@ -314,7 +328,7 @@ class FaultInjector:
         rule = self.controller.pick(self.target, method, path)
         if rule is not None and rule.latency_ms:
             await asyncio.sleep(rule.latency_ms / 1000)
-        if rule is not None and rule.status is not None:
+        if rule is not None and rule.status is not None and not rule.commit:
             headers = (
                 [(b"retry-after", str(rule.retry_after).encode())] if rule.status == 429 else []
             )
@@ -325,16 +339,25 @@ class FaultInjector:
             return
 
         drop = rule is not None and rule.drop
+        committed = rule is not None and rule.commit
         status: list[int] = []
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status.append(message["status"])
-            if not drop:
+            if not drop and not committed:
                 await send(message)
 
         await self.app(scope, receive, capture)
         code = status[0] if status else None
+        if committed:
+            assert rule is not None and rule.status is not None
+            # The app has committed (or refused) the change; the client sees the gateway's error.
+            await _send_json(send, rule.status, FAULT_STATUSES[rule.status])
+            self.controller.record(
+                self.target, method, path, code, f"commit:{rule.status}", _peer(scope)
+            )
+            return
         if drop:
             # The app has committed the change; the client gets no response at all.
             if not _abort_connection(receive):

@@ -560,10 +560,13 @@ class Portal:
                 status = APPROVED if plugin["config"].get("auto_approve") else PENDING
             dev = self.store.table(ws_id, "developers").get(app["developer"]["id"]) or {}
             composite = f"{app['id']}_{svc['id']}"
+            inst_id = data.get("id") if is_uuid(data.get("id")) else new_id()
+            # the primary key index answers first, as for every DAO insert
+            if inst_id in self.store.table(ws_id, "application_instances"):
+                raise E.primary_key_violation({"id": inst_id})
             for other in self.store.table(ws_id, "application_instances").values():
                 if other["composite_id"] == composite:
                     raise E.unique_violation({"composite_id": composite})
-            inst_id = data.get("id") if is_uuid(data.get("id")) else new_id()
             ts = now()
             row = {
                 "id": inst_id,

@@ -112,7 +112,7 @@ def metadata(request: Request, server: AuthorizationServer, *, oidc: bool) -> di
             "jwks_uri": f"{issuer}/v1/keys",
             "response_types_supported": list(RESPONSE_TYPES),
             "response_modes_supported": list(RESPONSE_MODES),
-            "grant_types_supported": list(GRANT_TYPES),
+            "grant_types_supported": list(server.grant_types or GRANT_TYPES),
             "subject_types_supported": ["public"],
         }
     )

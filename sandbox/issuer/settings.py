@@ -69,6 +69,9 @@ class AuthorizationServer:
     audience: str = DEFAULT_AUDIENCE
     scopes: tuple[str, ...] = (DEFAULT_SCOPE,)
     claims: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_CLAIMS))
+    # what discovery lists (`grant_types_supported`); empty: Okta's list. The token endpoint
+    # serves what it serves regardless (Kong's verify_parameters reads only the list).
+    grant_types: tuple[str, ...] = ()
 
     @property
     def scopes_supported(self) -> list[str]:
@@ -96,6 +99,7 @@ class IssuerSettings:
         idp_api_token: str = DEFAULT_IDP_API_TOKEN,
         test_user: str = DEFAULT_TEST_USER,
         token_ttl_seconds: int = 3600,
+        grant_types: tuple[str, ...] | list[str] = (),
     ) -> IssuerSettings:
         """Build settings from command-line style values (``NAME=EXPR`` claims, scope names)."""
         parsed = dict(parse_claim(c) for c in claims) if claims else dict(DEFAULT_CLAIMS)
@@ -109,7 +113,11 @@ class IssuerSettings:
                 raise SettingsError(f"auth server {name!r}: use letters, digits, _ and - only")
             audience = DEFAULT_AUDIENCE if name == DEFAULT_SERVER else f"api://{name}"
             servers[name] = AuthorizationServer(
-                name=name, audience=audience, scopes=scope_names, claims=dict(parsed)
+                name=name,
+                audience=audience,
+                scopes=scope_names,
+                claims=dict(parsed),
+                grant_types=tuple(grant_types),
             )
         if not idp_api_token:
             raise SettingsError("idp api token must not be empty")

@@ -1,4 +1,5 @@
-"""Kong proxy: route matching, openid-connect (bearer) and application-registration, forwarding.
+"""Kong proxy: route matching, openid-connect (bearer, client_credentials) and
+application-registration, forwarding.
 
 Reads Kong's configuration from the Admin API backend on every request (no cache to go stale),
 so objects created through the Admin API take effect at once, as with a DB-mode Kong node.
@@ -6,6 +7,7 @@ so objects created through the Admin API take effect at once, as with a DB-mode 
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -19,9 +21,11 @@ from sandbox.proxy.oidc import (
     DiscoveryError,
     InvalidToken,
     IssuerCache,
+    TokenRequestError,
     as_values,
     audience_ok,
     claim_at,
+    client_credentials_token,
     scopes_ok,
     verify_bearer,
 )
@@ -204,7 +208,7 @@ class KongProxy:
         )
         return await self._forward(request, route, service, target_path, context, proxy_latency)
 
-    # -- openid-connect (bearer) ----------------------------------------------------------
+    # -- openid-connect (bearer, client_credentials) ------------------------------------------
     async def _openid_connect(
         self,
         request: Request,
@@ -217,16 +221,21 @@ class KongProxy:
             401, "Unauthorized", {"WWW-Authenticate": 'Bearer realm="kong", error="invalid_token"'}
         )
         auth_methods = config.get("auth_methods") or ["bearer"]
-        if "bearer" not in auth_methods:
-            raise unauthorized
-        token = self._bearer_token(request, headers, config)
-        if not token:
+        token = self._bearer_token(request, headers, config) if "bearer" in auth_methods else None
+        basic = self._client_credentials(headers) if "client_credentials" in auth_methods else None
+        if not token and basic is None:
+            if "bearer" not in auth_methods:
+                raise unauthorized
             raise Exit(401, "Unauthorized", {"WWW-Authenticate": 'Bearer realm="kong"'})
         try:
+            if not token and basic is not None:
+                # Kong exchanges the client's credentials for tokens (handler.lua: "unable to
+                # exchange credentials with tokens" -> unauthorized, 401)
+                token = await client_credentials_token(*basic, config, self.issuers)
             claims = await verify_bearer(token, config, self.issuers)
         except DiscoveryError:
             raise Exit(500, "An unexpected error occurred") from None
-        except InvalidToken:
+        except (InvalidToken, TokenRequestError):
             raise unauthorized from None
         if not audience_ok(claims, config) or not scopes_ok(claims, config):
             raise Exit(403, "Forbidden")
@@ -248,6 +257,19 @@ class KongProxy:
                 return
             raise Exit(403, "Forbidden")
         context.consumer = consumer
+
+    @staticmethod
+    def _client_credentials(headers: dict[str, str]) -> tuple[str, str] | None:
+        """`Authorization: Basic` client id and secret (the client_credentials method)."""
+        scheme, _, value = headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "basic" or not value.strip():
+            return None
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+        client_id, sep, secret = decoded.partition(":")
+        return (client_id, secret) if sep and client_id else None
 
     @staticmethod
     def _bearer_token(request: Request, headers: dict[str, str], config: dict) -> str | None:

@@ -1,4 +1,5 @@
-"""The openid-connect plugin's ``bearer`` method: discovery, JWKS, JWT checks, consumer claim."""
+"""The openid-connect plugin's ``bearer`` and ``client_credentials`` methods: discovery, JWKS,
+JWT checks, the token request Kong makes for a client, and ``verify_parameters``."""
 
 from __future__ import annotations
 
@@ -27,6 +28,60 @@ class InvalidToken(Exception):
     """The bearer token is missing, malformed, badly signed, expired or from another issuer."""
 
 
+class TokenRequestError(Exception):
+    """Kong could not exchange the client's credentials for tokens (Kong answers 401)."""
+
+
+def check_token_request(discovery: dict[str, Any], grant_type: str, scopes: list[str]) -> None:
+    """What ``verify_parameters`` checks before Kong asks the issuer for tokens.
+
+    Kong's `kong/openid-connect/token.lua` (`token:request`, `get_scopes`): with it on, a grant
+    missing from the discovery document's ``grant_types_supported`` is "invalid or unsupported
+    grant type (...)", and scopes missing from ``scopes_supported`` are "unsupported scopes
+    requested (...)"; either way no token is requested. An absent list checks nothing.
+    """
+    grants = discovery.get("grant_types_supported")
+    if isinstance(grants, list) and grant_type not in grants:
+        raise TokenRequestError(f"invalid or unsupported grant type ({grant_type})")
+    supported = discovery.get("scopes_supported")
+    if scopes and isinstance(supported, list) and not set(scopes) <= set(supported):
+        raise TokenRequestError(f"unsupported scopes requested ({', '.join(scopes)})")
+
+
+async def client_credentials_token(
+    client_id: str, client_secret: str, config: dict[str, Any], cache: IssuerCache
+) -> str:
+    """The access token Kong gets from the issuer for a client that sent its credentials
+    (`client_credentials` auth method, `client_secret_basic` at the token endpoint)."""
+    issuer = await cache.get(config["issuer"])
+    scopes = list(config.get("scopes") or ["openid"])
+    if config.get("verify_parameters"):
+        check_token_request(issuer.discovery, "client_credentials", scopes)
+    endpoint = config.get("token_endpoint") or issuer.discovery.get("token_endpoint")
+    if not isinstance(endpoint, str):
+        raise TokenRequestError("token endpoint was not specified")
+    try:
+        response = await cache.client.post(
+            endpoint,
+            data={"grant_type": "client_credentials", "scope": " ".join(scopes)},
+            auth=(client_id, client_secret),
+            timeout=5.0,
+        )
+    except httpx.HTTPError as exc:
+        raise TokenRequestError(f"token endpoint unreachable: {type(exc).__name__}") from exc
+    if response.status_code != 200:
+        raise TokenRequestError(
+            f"invalid status code received from the token endpoint ({response.status_code})"
+        )
+    try:
+        token = response.json().get("access_token")
+    except (ValueError, AttributeError) as exc:
+        raise TokenRequestError("invalid token endpoint response received") from exc
+    if not isinstance(token, str):
+        raise TokenRequestError("access token was not found")
+    return token
+
+
 @dataclass
 class _Issuer:
     discovery: dict[str, Any]
@@ -39,6 +94,7 @@ class IssuerCache:
 
     def __init__(self, client: httpx.AsyncClient) -> None:
         self._client = client
+        self.client = client
         self._issuers: dict[str, _Issuer] = {}
         self._lock = asyncio.Lock()
 

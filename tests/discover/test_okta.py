@@ -147,7 +147,7 @@ def test_okta_settings_carry_client_and_app_ids() -> None:
     seen: list[httpx.Request] = []
     clients = okta_clients(ORG, TOKEN, transport=okta_stand_in(seen))
     server = okta_auth_server(ORG, TOKEN, "aus123", transport=okta_stand_in(seen))
-    assert all(r.method == "GET" for r in seen)
+    assert seen and all(r.method == "GET" for r in seen)
     result = build_config(
         estate, clients, provider="okta", proxy_url="https://api.example", okta_server=server
     )

@@ -245,3 +245,23 @@ def test_https_upstream_passes(svc_args: dict, config: dict) -> None:
 def test_http_upstream_is_flagged(svc_args: dict, config: dict) -> None:
     found = messages(rules.validate_upstream_https, service(config=config, **svc_args))
     assert len(found) == 1 and "'orders'" in found[0] and "https" in found[0]
+
+
+def test_remediation_keeps_a_config_that_is_secret_as_a_whole() -> None:
+    from pulumi_policy.secret import secrets_preserving_proxy
+
+    raw = {"name": "openid-connect", "config": Secret(oidc_config(verify_parameters=True))}
+    args = resource_args(rules.KONG_PLUGIN, {})
+    args.props = secrets_preserving_proxy(raw)
+    fixed = rules.remediate_oidc_verify_parameters(args)
+    assert fixed is not None and isinstance(fixed["config"], Secret)
+    assert fixed["config"].value["verify_parameters"] is False
+    assert fixed["config"].value["consumer_claim"] == ["application_id"]
+
+
+def test_remediation_leaves_other_plugins_and_unknown_values_alone() -> None:
+    other = resource_args(
+        rules.KONG_PLUGIN, {"name": "rate-limiting", "config": {"verify_parameters": True}}
+    )
+    assert rules.remediate_oidc_verify_parameters(other) is None
+    assert rules.remediate_oidc_verify_parameters(oidc(verify_parameters=UNKNOWN)) is None

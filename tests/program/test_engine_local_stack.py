@@ -206,8 +206,10 @@ def test_local_stack_lifecycle(pulumi_cli: PulumiCLI, sandbox: Any, tmp_path: Pa
     ]
     assert urls["test_user_password"] not in verify.stdout + verify.stderr
     secrets = pulumi_cli.outputs(project, show_secrets=True)["clientSecrets"]
+    assert len(secrets) == 5  # one per developer app of Pulumi.local.yaml
     assert not secrets["grace-spa"]  # a public client has no secret
     confidential = [s for name, s in secrets.items() if name != "grace-spa"]
+    assert len(confidential) == 4
     assert all(s and s not in verify.stdout for s in confidential)
 
     # 3. a second up changes nothing and makes zero Admin API (and registration) requests

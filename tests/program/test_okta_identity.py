@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import runpy
 from pathlib import Path
 
+import pulumi
 import pytest
 
 from tests.program import configs
@@ -196,3 +198,38 @@ def test_portal_contracts_follow_the_settings(okta_default: RecordingMocks) -> N
     inst = by_name["portal-ada-example-com-app-ada-web-billing"].inputs
     assert inst["application_id"] == "kong-portal-ada-example-com-app-ada-web"
     assert inst["service_id"] == "kong-api-billing-service"
+
+
+def test_dcr_identity_outputs_issuer_token_endpoint_and_secret_client_secrets() -> None:
+    from components.identity import DcrIdentity, IdentityArgs
+    from components.settings import parse_settings
+
+    cfg = configs.dcr()
+    cfg["identity"]["issuer"] = "http://127.0.0.1:8080/oauth2/default/"  # a trailing slash
+    settings = parse_settings(cfg)
+    mocks = install(cfg)
+    seen: dict[str, object] = {}
+
+    def program() -> object:
+        apps = [app for _dev, app in settings.apps()]
+        identity = DcrIdentity("identity", IdentityArgs(settings=settings.identity, apps=apps))
+        batch = identity.clients["ada-batch"]
+
+        async def secret() -> None:
+            seen["secret"] = await batch.client_secret.is_secret()
+
+        return pulumi.Output.all(
+            identity.issuer, identity.token_endpoint, batch.client_id, batch.client_secret
+        ).apply(lambda v: seen.update(values=v)), asyncio.ensure_future(secret())
+
+    run(program)
+    assert seen["secret"] is True
+    issuer = "http://127.0.0.1:8080/oauth2/default"
+    assert seen["values"] == [
+        issuer, f"{issuer}/v1/token", "cid-identity-client-ada-batch",
+        "secret-identity-client-ada-batch",
+    ]  # fmt: skip
+    regs = mocks.of_type("pulumi-python:dynamic/identity:ClientRegistration")
+    assert {r.inputs["issuer"] for r in regs} == {issuer}
+    batch = next(r for r in regs if r.inputs["client_name"] == "ada-batch")
+    assert batch.inputs.get("response_types") in (None, [])  # client credentials: none

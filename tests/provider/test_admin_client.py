@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import httpx
@@ -71,7 +72,9 @@ def test_connection_errors_are_retried(monkeypatch) -> None:
         return httpx.Response(200, json={})
 
     with client_for(handler) as client:
-        client.request("POST", "/developers", json_body={"email": "a@b.c"})
+        response = client.request("POST", "/developers", json_body={"email": "a@b.c"})
+        assert response.status_code == 200
+        assert len(calls) == client.attempts == 3
         assert client.ambiguous_retry  # the write may have landed: callers look it up
 
 
@@ -175,3 +178,154 @@ def test_one_tls_context_per_setting_per_process(monkeypatch) -> None:
     assert built == [(True, None), (False, None)]
     assert tls.ssl_context(True) is tls.ssl_context(True)
     assert tls.ssl_context(False).verify_mode.name == "CERT_NONE"
+
+
+def test_error_message_names_call_status_kong_message_and_sorted_fields() -> None:
+    body = {"code": 2, "name": "schema violation", "message": "2 schema violations",
+            "fields": {"path": "bad", "host": "missing"}}  # fmt: skip
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json=body)
+
+    with client_for(handler) as client, pytest.raises(KongAdminError) as info:
+        client.request("POST", "/services", json_body={})
+    err = info.value
+    assert str(err) == (
+        "Kong Admin API POST /services returned 400: 2 schema violations "
+        '(fields: {"host": "missing", "path": "bad"})'
+    )
+    assert (err.method, err.path, err.code, err.name) == ("POST", "/services", 2, body["name"])
+
+
+def test_error_from_a_non_json_answer_shows_its_text_and_a_nested_message_is_unwrapped() -> None:
+    answers = iter(
+        [
+            httpx.Response(400, text="<html>bad gateway config</html>"),
+            httpx.Response(400, json={"message": {"message": "workspace is not empty"}}),
+        ]
+    )
+    with client_for(lambda request: next(answers)) as client:
+        with pytest.raises(KongAdminError) as html:
+            client.request("GET", "/x")
+        with pytest.raises(KongAdminError) as nested:
+            client.request("DELETE", "/workspaces/w")
+    assert str(html.value) == "Kong Admin API GET /x returned 400: <html>bad gateway config</html>"
+    assert html.value.kong_message is None
+    assert (
+        str(nested.value)
+        == "Kong Admin API DELETE /workspaces/w returned 400: workspace is not empty"
+    )
+    assert nested.value.kong_message == "workspace is not empty"
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "hinted"),
+    [
+        (403, "alice, you do not have permissions to create this resource", True),
+        (403, "Enterprise license missing or expired", False),
+        (404, "no permission here", False),
+    ],
+)
+def test_permission_hint_only_for_a_403_about_permissions(
+    status: int, message: str, hinted: bool
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(status, json={"message": message})
+
+    with client_for(handler) as client, pytest.raises(KongAdminError) as info:
+        client.request("GET", "/services")
+    hint = ". The RBAC user behind `kongAdminToken` lacks this permission: grant its role"
+    assert (hint in str(info.value)) is hinted
+    assert str(info.value).startswith(f"Kong Admin API GET /services returned {status}: {message}")
+
+
+def test_paginate_asks_for_big_pages_follows_offsets_and_stops_on_a_repeated_one() -> None:
+    pages = {
+        None: {"data": [{"id": 1}], "next": "/x?offset=a", "offset": "a"},
+        "a": {"data": [{"id": 2}], "next": "/x?offset=b", "offset": "b"},
+        "b": {"data": [{"id": 3}], "next": "/x?offset=a", "offset": "a"},  # a server loop
+    }
+    asked: list[dict] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(dict(request.url.params))
+        return httpx.Response(200, json=pages[request.url.params.get("offset")])
+
+    with client_for(handler) as client:
+        rows = list(itertools.islice(client.paginate("/developers"), 10))  # a loop stops at 10
+    assert [r["id"] for r in rows] == [1, 2, 3]
+    assert asked == [
+        {"size": "1000"},
+        {"size": "1000", "offset": "a"},
+        {"size": "1000", "offset": "b"},
+    ]
+
+
+def test_client_refuses_to_be_pickled() -> None:
+    import pickle
+
+    with client_for(lambda r: httpx.Response(200)) as client, pytest.raises(TypeError) as info:
+        pickle.dumps(client)
+    assert str(info.value) == "KongAdminClient holds the admin token and must not be pickled"
+
+
+def test_backoff_doubles_up_to_its_cap_and_honours_an_http_date_retry_after(monkeypatch) -> None:
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+    monkeypatch.setattr("time.time", lambda: now.timestamp())
+    monkeypatch.setattr("time.monotonic", lambda: 0.0)
+    waits: list[float] = []
+    monkeypatch.setattr("time.sleep", lambda s: waits.append(s))
+    later = format_datetime(now + timedelta(seconds=20), usegmt=True)
+    earlier = format_datetime(now - timedelta(seconds=20), usegmt=True)
+    answers = iter(
+        [(503, {})] * 4
+        + [(429, {"Retry-After": later}), (429, {"Retry-After": earlier}), (200, {})]
+    )
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        status, headers = next(answers)
+        return httpx.Response(status, headers=headers, json={})
+
+    policy = RetryPolicy(attempts=8, max_seconds=1000, backoff_initial=1, backoff_max=5)
+    settings = KongAdminSettings(admin_url="http://127.0.0.1:8001", token=TOKEN)
+    with KongAdminClient(settings, retry=policy, transport=httpx.MockTransport(handler)) as c:
+        assert c.request("GET", "/services").status_code == 200
+    assert waits == [1, 2, 4, 5, 20.0, 0.0]
+
+
+def test_paths_quote_each_segment_and_the_workspace() -> None:
+    with client_for(lambda r: httpx.Response(200), workspace="team-b") as client:
+        assert client.path("developers", "a/b c@x") == "/team-b/developers/a%2Fb%20c%40x"
+    with client_for(lambda r: httpx.Response(200)) as client:
+        assert client.path("services", "s") == "/services/s"
+
+
+def test_get_json_raises_on_404_unless_missing_is_allowed() -> None:
+    with client_for(lambda r: httpx.Response(404, json={"message": "Not found"})) as client:
+        assert client.get_json("/services/x", allow_missing=True) is None
+        with pytest.raises(KongAdminError) as info:
+            client.get_json("/services/x")
+    assert info.value.status == 404
+
+
+def test_error_detail_only_from_a_string_message_or_a_non_json_body_cut_at_300() -> None:
+    answers = iter(
+        [
+            httpx.Response(404, json={"data": []}),
+            httpx.Response(400, json={"message": ["not", "a", "string"]}),
+            httpx.Response(500, text="x" * 400),
+        ]
+    )
+    errors = []
+    with client_for(lambda request: next(answers)) as client:
+        for _ in range(3):
+            with pytest.raises(KongAdminError) as info:
+                client.request("GET", "/x", ok=(200,))
+            errors.append(info.value)
+    assert str(errors[0]) == "Kong Admin API GET /x returned 404"
+    assert (str(errors[1]), errors[1].kong_message) == ("Kong Admin API GET /x returned 400", None)
+    assert str(errors[2]).startswith("Kong Admin API GET /x returned 500: " + "x" * 300)
+    assert "x" * 301 not in str(errors[2])

@@ -299,8 +299,14 @@ def test_application_needs_external_oauth2() -> None:
 def test_developer_in_workspace_with_portal_off(kong: Kong) -> None:
     kong.http.post("/workspaces", json={"name": "team-b"}).raise_for_status()
     dev = kong.provider(kd.DeveloperProvider, workspace="team-b")
-    with pytest.raises(KongAdminError, match=r"config\.portal=true"):
+    with pytest.raises(
+        KongAdminError, match=r"Dev Portal is off in workspace 'team-b'.*config\.portal=true"
+    ) as info:
         dev.create({"email": "a@example.com", "meta": '{"full_name": "A"}'})
+    # Kong's own answer is kept beside the advice
+    err = info.value
+    assert (err.status, err.method, err.path) == (404, "POST", "/team-b/developers")
+    assert err.kong_message
 
 
 def test_wrong_rbac_token_names_the_setting() -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from sandbox.faults import FAULT_STATUSES
 from sandbox.launch import SandboxStartError, start_sandbox
 from tests.conftest import sandbox_args
 
@@ -55,6 +56,23 @@ def test_drop_commits_then_closes_the_connection(admin: httpx.Client) -> None:
     assert log[0]["fault"] == "drop" and log[0]["status"] == 201
 
 
+@pytest.mark.parametrize("status", [502, 504])
+def test_commit_fault_stores_the_write_then_answers_the_gateway_error(
+    admin: httpx.Client, status: int
+) -> None:
+    rule = {"status": status, "commit": True, "methods": ["POST"], "count": 1}
+    assert admin.post("/_sandbox/faults", json=rule).status_code == 201
+    r = admin.post("/services", json={"name": "s", "host": "h.test"})
+    assert r.status_code == status and r.json() == FAULT_STATUSES[status]
+    # unlike a plain status fault, the write reached the store
+    assert [s["name"] for s in admin.get("/services").json()["data"]] == ["s"]
+    log = admin.get("/_sandbox/requests").json()["requests"]
+    assert (log[0]["fault"], log[0]["status"]) == (f"commit:{status}", 201)
+    # the client's retry meets its own object (count=1: no fault this time)
+    again = admin.post("/services", json={"name": "s", "host": "h.test"})
+    assert again.status_code == 409
+
+
 def test_latency_is_logged(admin: httpx.Client) -> None:
     admin.post("/_sandbox/faults", json={"latency_ms": 20, "count": 1})
     assert admin.get("/services").status_code == 200
@@ -80,6 +98,9 @@ def test_fault_rules_are_validated(admin: httpx.Client) -> None:
         {"status": 500},
         {},
         {"status": 503, "drop": True},
+        {"status": 503, "commit": True},
+        {"commit": True},
+        {"status": 502, "commit": "yes"},
         {"rate": 2, "status": 503},
         {"target": "nowhere", "status": 503},
         {"status": 503, "bogus": 1},

@@ -359,7 +359,13 @@ def test_unreachable_upstream_gives_502(deployment: Deployment) -> None:
 
 
 def test_kong_3_14_reads_consumer_claims() -> None:
-    """From 3.14 the claim path is `consumer_claims`; no portal, so a proxy consumer is mapped."""
+    """From 3.14 the claim path is `consumer_claims`; no portal, so a proxy consumer is mapped.
+
+    NOT CONFIRMED against a published Kong source: the openid-connect schema published in
+    Kong/kong (`plugins-ee/openid-connect/kong/plugins/openid-connect/schema.lua`, commits
+    0395a2d8 and 15c7b629) declares `consumer_claim` only, and no published changelog or schema
+    naming `consumer_claims` was found. The provider and this sandbox share the assumption.
+    """
     with start_sandbox([*SERVER_PORT_FLAGS, "--kong-version", "3.14.0.0"]) as sandbox:
         urls = sandbox.urls
         with httpx.Client(base_url=urls["admin"], timeout=10) as admin:

@@ -146,7 +146,7 @@ def test_web_app_code_flow_sends_what_okta_documents() -> None:
 
 def test_spa_sends_its_client_id_and_no_secret() -> None:
     rows, okta = check("authorization_code", "none")
-    assert all(r.ok for r in rows)
+    assert rows and all(r.ok for r in rows)
     token = okta.first("token")
     assert token["client_id"] == ["cid-app"] and token["authorization"] is None
 
