@@ -107,6 +107,14 @@ class Window:
             if r["method"] == "GET" and re.fullmatch(r"/([^/]+/)?", r["path"])
         )
 
+    def workspace_gets(self) -> int:
+        """The WorkspacePortal resource's reads of its workspace (`GET /workspaces/{ws}`)."""
+        return sum(
+            1
+            for r in self.of("admin")
+            if r["method"] == "GET" and re.fullmatch(r"/workspaces/[^/]+", r["path"])
+        )
+
     def faults(self) -> int:
         return sum(1 for r in self.rows if r.get("fault") and not r["fault"].startswith("latency"))
 
