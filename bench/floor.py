@@ -56,6 +56,7 @@ class Floor:
         """Seconds to send what a create of the stack sends."""
         start = time.perf_counter()
         self._send("GET", f"{self.admin}/")  # the providers' version lookup
+        self._send("GET", f"{self.admin}/workspaces/default")  # the WorkspacePortal's read
         service_ids = {svc["name"]: self._service(svc) for svc in self.services}
         for dev in self.developers:
             self._developer(dev, service_ids)
@@ -130,6 +131,7 @@ class Floor:
     def refresh(self) -> float:
         """Seconds to GET every object once."""
         start = time.perf_counter()
+        self._send("GET", f"{self.admin}/workspaces/default")
         for path in self.made:
             self._send("GET", f"{self.admin}/{path}")
         for client_id in self.clients:
