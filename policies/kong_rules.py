@@ -32,7 +32,7 @@ from policies.values import (
     known,
     pack_config,
     plain,
-    plugin_config,
+    plugin_config_of,
     plugin_props,
     url_problem,
 )
@@ -55,8 +55,7 @@ def _raw(mapping: Any) -> Mapping[str, Any]:
 
 def remediate_oidc_verify_parameters(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
     """Props with config.verify_parameters=false, keeping every other value (and secret) as is."""
-    props = plugin_props(args, OIDC)
-    config = plugin_config(props) if props else None
+    config = plugin_config_of(args, OIDC)
     if config is None or config.get("verify_parameters") is False:
         return None
     if config.get("verify_parameters") is UNKNOWN:
@@ -80,8 +79,7 @@ def remediate_oidc_verify_parameters(args: ResourceValidationArgs) -> Mapping[st
     remediate=remediate_oidc_verify_parameters,
 )
 def validate_oidc_verify_parameters(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    props = plugin_props(args, OIDC)
-    config = plugin_config(props) if props else None
+    config = plugin_config_of(args, OIDC)
     if config is None:
         return
     value = config.get("verify_parameters")
@@ -107,8 +105,7 @@ def validate_oidc_verify_parameters(args: ResourceValidationArgs, report: Report
     MANDATORY,
 )
 def validate_oidc_consumer_claim(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    props = plugin_props(args, OIDC)
-    config = plugin_config(props) if props else None
+    config = plugin_config_of(args, OIDC)
     if config is None:
         return
     key, claim = consumer_claim_of(config)
@@ -176,8 +173,7 @@ def validate_no_verify_credentials(args: ResourceValidationArgs, report: ReportV
     config_schema=LOOPBACK_SCHEMA,
 )
 def validate_oidc_issuer_https(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    props = plugin_props(args, OIDC)
-    config = plugin_config(props) if props else None
+    config = plugin_config_of(args, OIDC)
     if config is None:
         return
     issuer = config.get("issuer")
@@ -205,8 +201,7 @@ def validate_oidc_issuer_https(args: ResourceValidationArgs, report: ReportViola
     MANDATORY,
 )
 def validate_oidc_consumer_by(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    props = plugin_props(args, OIDC)
-    config = plugin_config(props) if props else None
+    config = plugin_config_of(args, OIDC)
     if config is None:
         return
     consumer_by = config.get("consumer_by")
@@ -317,8 +312,7 @@ def validate_app_registration_has_oidc(args: StackValidationArgs, report: Report
     ADVISORY,
 )
 def validate_auto_approve_off(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    props = plugin_props(args, APP_REG)
-    config = plugin_config(props) if props else None
+    config = plugin_config_of(args, APP_REG)
     if config is not None and config.get("auto_approve") is True:
         report(
             f"application-registration plugin {args.name!r}: config.auto_approve is true, so any "

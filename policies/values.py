@@ -187,6 +187,12 @@ def plugin_config(props: Mapping[str, Any]) -> dict[str, Any] | None:
     return config if isinstance(config, dict) else None
 
 
+def plugin_config_of(args: ResourceValidationArgs, name: str) -> dict[str, Any] | None:
+    """The plain config of a Kong plugin of the given name, else None."""
+    props = plugin_props(args, name)
+    return plugin_config(props) if props else None
+
+
 def consumer_claim_of(config: Mapping[str, Any]) -> tuple[str, Any]:
     """(key, value) of the consumer claim: `consumer_claims` (Kong 3.14+) or `consumer_claim`."""
     if config.get("consumer_claims") is not None:

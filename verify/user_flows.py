@@ -97,6 +97,28 @@ def authorization_endpoint(client: httpx.Client, issuer: str) -> str:
     return issuer + AUTHORIZE_PATH
 
 
+def _post_json(client: httpx.Client, step: str, url: str, what: str, **kwargs: Any) -> Any:
+    """POST for a 200 JSON answer ({} when the body is not JSON); a FlowError of `step` naming
+    the URL, `what` was asked and the answer otherwise."""
+    try:
+        resp = client.post(url, headers={"Accept": "application/json"}, **kwargs)
+    except httpx.HTTPError as exc:
+        raise FlowError(
+            step, type(exc).__name__, f"POST {url} failed: {type(exc).__name__}"
+        ) from None
+    if resp.status_code != 200:
+        short, long = _error_text(resp)
+        raise FlowError(
+            step,
+            f"HTTP {resp.status_code} {short}",
+            f"POST {url} {what} answered HTTP {resp.status_code}: {long}",
+        )
+    try:
+        return resp.json()
+    except ValueError:
+        return {}
+
+
 def session_token(client: httpx.Client, issuer: str, user: SignInUser) -> str:
     """Okta primary authentication at the issuer's org: a one-time session token."""
     parts = urlsplit(issuer)
@@ -106,23 +128,7 @@ def session_token(client: httpx.Client, issuer: str, user: SignInUser) -> str:
         "password": user.password,
         "options": {"multiOptionalFactorEnroll": False, "warnBeforePasswordExpired": False},
     }
-    try:
-        resp = client.post(url, json=body, headers={"Accept": "application/json"})
-    except httpx.HTTPError as exc:
-        raise FlowError(
-            "sign-in", type(exc).__name__, f"POST {url} failed: {type(exc).__name__}"
-        ) from None
-    if resp.status_code != 200:
-        short, long = _error_text(resp)
-        raise FlowError(
-            "sign-in",
-            f"HTTP {resp.status_code} {short}",
-            f"POST {url} as {user.username!r} answered HTTP {resp.status_code}: {long}",
-        )
-    try:
-        answer = resp.json()
-    except ValueError:
-        answer = {}
+    answer = _post_json(client, "sign-in", url, f"as {user.username!r}", json=body)
     status = answer.get("status") if isinstance(answer, dict) else None
     token = answer.get("sessionToken") if isinstance(answer, dict) else None
     if status != "SUCCESS" or not token:
@@ -248,25 +254,7 @@ def exchange_code(
     else:
         # RFC 6749 2.3.1: form-encode both before HTTP Basic
         auth = httpx.BasicAuth(quote(app.client_id, safe=""), quote(app.client_secret, safe=""))
-    try:
-        resp = client.post(
-            token_endpoint, data=data, auth=auth, headers={"Accept": "application/json"}
-        )
-    except httpx.HTTPError as exc:
-        raise FlowError(
-            "token", type(exc).__name__, f"POST {token_endpoint} failed: {type(exc).__name__}"
-        ) from None
-    if resp.status_code != 200:
-        short, long = _error_text(resp)
-        raise FlowError(
-            "token",
-            f"HTTP {resp.status_code} {short}",
-            f"POST {token_endpoint} (authorization_code) answered HTTP {resp.status_code}: {long}",
-        )
-    try:
-        body = resp.json()
-    except ValueError:
-        body = {}
+    body = _post_json(client, "token", token_endpoint, "(authorization_code)", data=data, auth=auth)
     token = body.get("access_token") if isinstance(body, dict) else None
     if not token:
         raise FlowError("token", "no access_token", "the token response has no access_token")
