@@ -28,6 +28,7 @@ import httpx
 import yaml
 
 from bench.noop import BASELINE_PROGRAM
+from sandbox.issuer.paging import every_item
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VENV = REPO_ROOT / ".venv"
@@ -175,9 +176,7 @@ class SandboxControl:
         token = self.urls.get("idp_api_token")
         if not registration or not token:
             return []
-        response = httpx.get(registration, headers={"Authorization": f"SSWS {token}"}, timeout=30)
-        response.raise_for_status()
-        return list(response.json())
+        return every_item(registration, {"Authorization": f"SSWS {token}"})
 
     def inventory(self) -> Inventory:
         services = list(self._pages("/services"))

@@ -190,33 +190,36 @@ def _http_get(
 def dcr_clients(
     registration_endpoint: str, token: str | None, progress: Progress = lambda _m: None
 ) -> list[IdentityClient]:
-    """Every client the issuer lists at its RFC 7591 endpoint (Okta: GET /oauth2/v1/clients)."""
+    """Every client the issuer lists at its RFC 7591 endpoint (Okta: GET /oauth2/v1/clients,
+    in pages of at most 200 linked by `Link: rel="next"`)."""
     if not token:
         raise SourceError("identity provider: set IDENTITY_API_TOKEN (an SSWS API token)")
     headers = {"Authorization": f"SSWS {token}", "Accept": "application/json"}
+    out: list[IdentityClient] = []
     with httpx.Client(headers=headers, timeout=30.0) as http:
-        resp = _http_get(
+        pages = okta_pages(
             http,
             registration_endpoint,
+            {"limit": 200},
             "the identity provider's client registration endpoint",
             "set IDENTITY_API_TOKEN to a valid SSWS API token",
         )
-    body = resp.json()
-    if not isinstance(body, list):
-        raise SourceError(f"{registration_endpoint} did not answer a list of clients")
-    out = [
-        IdentityClient(
-            client_id=c["client_id"],
-            client_name=c.get("client_name") or "",
-            grant_types=tuple(c.get("grant_types") or ()),
-            response_types=tuple(c.get("response_types") or ()),
-            redirect_uris=tuple(c.get("redirect_uris") or ()),
-            token_endpoint_auth_method=c.get("token_endpoint_auth_method"),
-            application_type=c.get("application_type"),
-        )
-        for c in body
-        if isinstance(c, dict) and c.get("client_id")
-    ]
+        for body in pages:
+            if not isinstance(body, list):
+                raise SourceError(f"{registration_endpoint} did not answer a list of clients")
+            out += [
+                IdentityClient(
+                    client_id=c["client_id"],
+                    client_name=c.get("client_name") or "",
+                    grant_types=tuple(c.get("grant_types") or ()),
+                    response_types=tuple(c.get("response_types") or ()),
+                    redirect_uris=tuple(c.get("redirect_uris") or ()),
+                    token_endpoint_auth_method=c.get("token_endpoint_auth_method"),
+                    application_type=c.get("application_type"),
+                )
+                for c in body
+                if isinstance(c, dict) and c.get("client_id")
+            ]
     progress(f"identity: {len(out)} clients at {registration_endpoint}")
     return out
 
@@ -226,25 +229,33 @@ def _next_link(resp: httpx.Response) -> str | None:
     return link.get("url")
 
 
-def okta_apps_pages(http: httpx.Client, org_url: str) -> Iterator[list[dict[str, Any]]]:
-    """Okta's `GET /api/v1/apps` (OIDC apps only), page by page through `Link: rel="next"`."""
-    url: str | None = f"{org_url.rstrip('/')}/api/v1/apps"
-    params: dict[str, Any] | None = {"filter": 'name eq "oidc_client"', "limit": 200}
+def okta_pages(
+    http: httpx.Client, url: str, params: dict[str, Any], what: str, hint_401: str
+) -> Iterator[Any]:
+    """An Okta list, page by page through `Link: rel="next"` (the body of each page)."""
+    next_url: str | None = url
+    next_params: dict[str, Any] | None = params
     seen: set[str] = set()
-    while url and url not in seen:
-        seen.add(url)
-        resp = _http_get(
-            http,
-            url,
-            "the Okta management API",
-            "set OKTA_API_TOKEN to an API token allowed to read applications (okta.apps.read)",
-            params,
-        )
-        page = resp.json()
+    while next_url and next_url not in seen:
+        seen.add(next_url)
+        resp = _http_get(http, next_url, what, hint_401, next_params)
+        yield resp.json()
+        next_url, next_params = _next_link(resp), None
+
+
+def okta_apps_pages(http: httpx.Client, org_url: str) -> Iterator[list[dict[str, Any]]]:
+    """Okta's `GET /api/v1/apps` (OIDC apps only), page by page."""
+    url = f"{org_url.rstrip('/')}/api/v1/apps"
+    for page in okta_pages(
+        http,
+        url,
+        {"filter": 'name eq "oidc_client"', "limit": 200},
+        "the Okta management API",
+        "set OKTA_API_TOKEN to an API token allowed to read applications (okta.apps.read)",
+    ):
         if not isinstance(page, list):
             raise SourceError(f"{url} did not answer a list of applications")
         yield page
-        url, params = _next_link(resp), None
 
 
 def okta_clients(

@@ -55,6 +55,8 @@ REPLACE_KEYS = ("issuer", "application_type", "token_endpoint_auth_method")
 SET_KEYS = ("grant_types", "response_types", "redirect_uris")
 # clock difference tolerated between us and the identity provider (client_id_issued_at)
 ISSUED_AT_SKEW = 120.0
+# Okta lists clients in pages of `limit`, 200 at most (default 20)
+LIST_LIMIT = 200
 
 
 class RegistrationError(Exception):
@@ -189,15 +191,26 @@ class ClientRegistrationProvider(ResourceProvider):
         return outs
 
     def _listed(self, endpoint: str, name: str) -> list[dict[str, Any]] | None:
-        """Clients registered under exactly `name` (Okta lists with ?q=), or None if unknown."""
-        try:
-            resp = self._send("GET", endpoint, params={"q": name})
-        except (httpx.HTTPError, _Transient):
-            return None
-        data = self._json(resp)
-        if resp.status_code != 200 or not isinstance(data, list):
-            return None
-        return [c for c in data if isinstance(c, dict) and c.get("client_name") == name]
+        """Clients registered under exactly `name`, or None if the list can't be read.
+
+        Okta's `?q=` is a startsWith search on client_name, in pages of `limit` (at most 200)
+        linked by `Link: rel="next"`: other names may share the prefix, so read every page."""
+        url: str | None = endpoint
+        params: dict[str, str] | None = {"q": name, "limit": str(LIST_LIMIT)}
+        found: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        while url and url not in seen:
+            seen.add(url)
+            try:
+                resp = self._send("GET", url, params=params)
+            except (httpx.HTTPError, _Transient):
+                return None
+            data = self._json(resp)
+            if resp.status_code != 200 or not isinstance(data, list):
+                return None
+            found += [c for c in data if isinstance(c, dict) and c.get("client_name") == name]
+            url, params = (resp.links.get("next") or {}).get("url"), None
+        return found
 
     def _remove_unrecorded(self, endpoint: str, props: dict[str, Any]) -> None:
         """Delete clients an interrupted run of this stack registered but never recorded.

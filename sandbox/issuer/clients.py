@@ -9,8 +9,11 @@ from starlette.responses import JSONResponse, Response
 
 from sandbox.issuer.context import issuer_of
 from sandbox.issuer.errors import NO_STORE, OktaError
+from sandbox.issuer.paging import page
 from sandbox.issuer.registration import MetadataError, new_client, validate_metadata
 from sandbox.issuer.state import RegisteredClient
+
+DEFAULT_LIMIT = 20
 
 
 async def json_body(request: Request) -> Any:
@@ -69,7 +72,12 @@ async def create_client(request: Request) -> Response:
 async def list_clients(request: Request) -> Response:
     issuer = issuer_of(request)
     issuer.require_api_token(request)
-    return JSONResponse([c.metadata() for c in issuer.state.list_clients()])
+    # Okta: `q` searches client_name (a startsWith match), pages of `limit` (default 20)
+    q = (request.query_params.get("q") or "").lower()
+    clients = [
+        c.metadata() for c in issuer.state.list_clients() if c.client_name.lower().startswith(q)
+    ]
+    return page(request, clients, DEFAULT_LIMIT, key="client_id")
 
 
 async def get_client(request: Request) -> Response:

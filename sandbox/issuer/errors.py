@@ -5,6 +5,7 @@ the authorization-server and registration endpoints, and management-API errors (
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -44,22 +45,22 @@ class OktaError(Exception):
         self.summary = summary
         self.causes = causes or []
 
+    def body(self) -> dict[str, Any]:
+        return {
+            "errorCode": self.code,
+            "errorSummary": self.summary,
+            "errorLink": self.code,
+            "errorId": "oae" + secrets.token_hex(11),
+            "errorCauses": [{"errorSummary": c} for c in self.causes],
+        }
+
     def response(self) -> JSONResponse:
-        return okta_error(self.status, self.code, self.summary, self.causes)
+        return JSONResponse(self.body(), status_code=self.status)
 
 
 def okta_error(status: int, code: str, summary: str, causes: list[str] | None = None) -> Response:
     """An Okta management-API error body (``errorCode``, ``errorSummary``, ``errorCauses``)."""
-    return JSONResponse(
-        {
-            "errorCode": code,
-            "errorSummary": summary,
-            "errorLink": code,
-            "errorId": "oae" + secrets.token_hex(11),
-            "errorCauses": [{"errorSummary": c} for c in causes or []],
-        },
-        status_code=status,
-    )
+    return OktaError(status, code, summary, causes).response()
 
 
 async def render_oauth_error(request: Request, exc: Exception) -> Response:

@@ -10,29 +10,21 @@ from __future__ import annotations
 import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandbox.issuer.paging import org_url, page
 from sandbox.issuer.state import user_id_for
 from sandbox.okta.errors import OktaApiError, malformed, not_found, unauthorized
 from sandbox.okta.store import OktaStore
 
 Handler = Callable[[Request], Awaitable[Response]]
-MAX_LIMIT = 200
 # Okta's default page sizes: apps page by 20, the server's own objects come whole.
 DEFAULT_LIMIT = {"app": 20}
 CHILD_KINDS = {"scopes": "scope", "claims": "claim", "policies": "policy"}
-
-
-def org_url(request: Request) -> str:
-    server = request.scope.get("server")
-    if server:
-        return f"http://{server[0]}:{server[1]}"
-    return f"http://{request.headers.get('host', 'localhost')}"
 
 
 def _public(record: dict[str, Any]) -> dict[str, Any]:
@@ -120,35 +112,6 @@ class Renderer:
         href = f"{self.base}/api/v1/policies/{policy['id']}"
         policy["_links"] = {"self": {"href": href}, "rules": {"href": f"{href}/rules"}}
         return policy
-
-
-def page(request: Request, items: list[dict[str, Any]], default_limit: int | None) -> Response:
-    """One page of ``items`` (ordered by creation) with Okta's ``Link`` headers."""
-    params = request.query_params
-    raw_limit = params.get("limit")
-    limit = default_limit
-    if raw_limit is not None:
-        try:
-            limit = int(raw_limit)
-        except ValueError:
-            raise OktaApiError(
-                400, "E0000001", "Api validation failed: limit", [f"limit: {raw_limit!r}"]
-            ) from None
-        if limit < 1:
-            raise OktaApiError(400, "E0000001", "Api validation failed: limit", ["limit: >= 1"])
-        limit = min(limit, MAX_LIMIT)
-    start = 0
-    after = params.get("after")
-    if after:
-        ids = [i["id"] for i in items]
-        start = ids.index(after) + 1 if after in ids else len(items)
-    chunk = items[start : start + limit] if limit else items[start:]
-    base = f"{org_url(request)}{request.url.path}"
-    keep = {k: v for k, v in params.items() if k != "after"}
-    links = [f'<{base}{"?" + urlencode(keep) if keep else ""}>; rel="self"']
-    if limit and start + limit < len(items):
-        links.append(f'<{base}?{urlencode({**keep, "after": chunk[-1]["id"]})}>; rel="next"')
-    return JSONResponse(chunk, headers={"Link": ", ".join(links)})
 
 
 def create_okta_app(

@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
-from typing import Any
+from sandbox.issuer.errors import OktaError
 
-
-class OktaApiError(Exception):
-    """An error the management API answers with, in Okta's shape."""
-
-    def __init__(
-        self, status: int, code: str, summary: str, causes: list[str] | None = None
-    ) -> None:
-        super().__init__(summary)
-        self.status = status
-        self.code = code
-        self.summary = summary
-        self.causes = list(causes or [])
-
-    def body(self) -> dict[str, Any]:
-        return {
-            "errorCode": self.code,
-            "errorSummary": self.summary,
-            "errorLink": self.code,
-            "errorId": "oae" + secrets.token_hex(11),
-            "errorCauses": [{"errorSummary": c} for c in self.causes],
-        }
+# One Okta error shape for the issuer's routes and the management API's (both apps render it).
+OktaApiError = OktaError
 
 
 def not_found(what: str, ident: str) -> OktaApiError:

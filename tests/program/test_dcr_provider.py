@@ -16,6 +16,7 @@ from pulumi.dynamic import Config, ConfigureRequest
 from providers.dcr import ClientRegistrationProvider, RegistrationError
 from sandbox.faults import FaultController, FaultInjector
 from sandbox.issuer.app import create_issuer_app
+from sandbox.issuer.paging import every_item
 from sandbox.issuer.settings import IssuerSettings
 
 TOKEN = "test-idp-token"
@@ -167,7 +168,7 @@ def test_pickled_provider_holds_no_settings() -> None:
 def test_lost_registration_response_leaves_exactly_one_client(issuer: str) -> None:
     endpoint = issuer.rsplit("/oauth2/", 1)[0] + "/oauth2/v1/clients"
     auth = {"Authorization": f"SSWS {TOKEN}"}
-    before = {c["client_id"] for c in httpx.get(endpoint, headers=auth).json()}
+    before = {c["client_id"] for c in every_item(endpoint, auth)}
     FAULTS.add_rule(
         {
             "target": "issuer",
@@ -185,7 +186,7 @@ def test_lost_registration_response_leaves_exactly_one_client(issuer: str) -> No
     posts = [r for r in FAULTS.requests("issuer")["requests"] if r["method"] == "POST"]
     # one registration dropped after it was stored, one answered
     assert sorted(bool(r["fault"]) for r in posts[-2:]) == [False, True]
-    after = [c for c in httpx.get(endpoint, headers=auth).json() if c["client_id"] not in before]
+    after = [c for c in every_item(endpoint, auth) if c["client_id"] not in before]
     assert [c["client_id"] for c in after] == [created.id]
     assert token_for(issuer, created.id, created.outs["client_secret"]).status_code == 200
     p.delete(created.id, created.outs)
@@ -212,8 +213,8 @@ SUFFIX = " (kong-okta-portal/test)"
 
 def _named(issuer: str, name: str) -> list[dict]:
     endpoint = issuer.split("/oauth2/")[0] + "/oauth2/v1/clients"
-    listed = httpx.get(endpoint, params={"q": name}, headers={"Authorization": f"SSWS {TOKEN}"})
-    return [c for c in listed.json() if c["client_name"] == name]
+    listed = every_item(endpoint, {"Authorization": f"SSWS {TOKEN}"}, {"q": name})
+    return [c for c in listed if c["client_name"] == name]
 
 
 def test_a_killed_runs_unrecorded_client_is_replaced_not_duplicated(issuer: str) -> None:
@@ -237,3 +238,21 @@ def test_a_killed_runs_unrecorded_client_is_replaced_not_duplicated(issuer: str)
     )
     for created in (other_stack, recovered):
         provider().delete(created.id, created.outs)
+
+
+def test_recovery_reads_every_page_of_a_shared_prefix(issuer: str) -> None:
+    """Okta's `?q=` matches a prefix and answers 200 clients a page: the client a killed run
+    left behind is found even behind 200 others whose names start the same way."""
+    endpoint = issuer.split("/oauth2/")[0] + "/oauth2/v1/clients"
+    name = "pat" + SUFFIX
+    for i in range(201):  # "pat (kong-okta-portal/test)-0" ... sort before the orphan
+        r = httpx.post(
+            endpoint,
+            json={"client_name": f"{name}-{i}", "grant_types": ["client_credentials"]},
+            headers={"Authorization": f"SSWS {TOKEN}"},
+        )
+        assert r.status_code == 201, r.text
+    killed_run = provider().create(props(issuer, client_name="pat", name_suffix=SUFFIX))
+    recovered = provider().create(props(issuer, client_name="pat", name_suffix=SUFFIX))
+    assert recovered.id != killed_run.id
+    assert [c["client_id"] for c in _named(issuer, name)] == [recovered.id]

@@ -18,6 +18,7 @@ import httpx
 import pytest
 import yaml
 
+from sandbox.issuer.paging import every_item
 from tests.support.pulumi import VENV, PulumiCLI
 
 pytestmark = pytest.mark.engine
@@ -81,12 +82,9 @@ class Inventory:
         return counts
 
     def clients(self) -> list[dict[str, Any]]:
-        resp = httpx.get(
-            self.urls["registration"],
-            headers={"Authorization": f"SSWS {self.urls['idp_api_token']}"},
+        return every_item(
+            self.urls["registration"], {"Authorization": f"SSWS {self.urls['idp_api_token']}"}
         )
-        resp.raise_for_status()
-        return resp.json()
 
     def request_total(self) -> tuple[int, int]:
         """Requests so far to the Admin API and to the issuer (token and registration)."""

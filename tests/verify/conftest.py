@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from sandbox.issuer.paging import every_item
 from sandbox.launch import SandboxProcess, start_sandbox
 from verify.user_flows import SignInUser
 
@@ -132,10 +133,8 @@ def portal(portal_sandbox: SandboxProcess) -> Iterator[Portal]:
     urls = portal_sandbox.urls
     with httpx.Client(base_url=urls["admin"], timeout=10) as admin:
         ok(admin.post("/_sandbox/reset"))
-        for client in ok(
-            httpx.get(
-                urls["registration"], headers={"Authorization": f"SSWS {urls['idp_api_token']}"}
-            )
+        for client in every_item(
+            urls["registration"], {"Authorization": f"SSWS {urls['idp_api_token']}"}
         ):
             httpx.delete(
                 f"{urls['registration']}/{client['client_id']}",
