@@ -60,6 +60,10 @@ import asyncio
 import pulumi
 
 from bench.noop import NoopObject
+from providers import sdk_logs
+
+# the same SDK settings as the real program: the engine's own cost, not the SDK's debug lines
+sdk_logs.quiet()
 
 config = pulumi.Config()
 apps = config.require_int("apps")
