@@ -12,7 +12,7 @@ from components.identity import IdentityArgs, build_identity, client_profile
 from components.portal import Portal, PortalArgs
 from components.settings import SettingsError, StackSettings, load_settings
 from preflight import PreflightError, run_preflight
-from providers import sdk_logs
+from providers import program_gc, sdk_logs
 
 ERROR_SHOWN_EXIT_CODE = 32
 
@@ -42,6 +42,7 @@ def expected_access(settings: StackSettings) -> dict[str, dict[str, str]]:
 
 def main() -> None:
     sdk_logs.quiet()
+    program_gc.tune()
     settings = load_settings()
     run_preflight(settings)
     apps = [app for _dev, app in settings.apps()]

@@ -60,10 +60,11 @@ import asyncio
 import pulumi
 
 from bench.noop import NoopObject
-from providers import sdk_logs
+from providers import program_gc, sdk_logs
 
-# the same SDK settings as the real program: the engine's own cost, not the SDK's debug lines
+# the same program settings as the real program: the engine's own cost is what is left
 sdk_logs.quiet()
+program_gc.tune()
 
 config = pulumi.Config()
 apps = config.require_int("apps")
