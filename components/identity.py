@@ -90,6 +90,10 @@ class IdentityArgs:
 
     settings: IdentitySettings
     apps: list[AppSettings] = field(default_factory=list)
+    # a gateway stack: the flows its access policy grants (None: the flows of `apps`)
+    flows: list[str] | None = None
+    # a portal stack: the issuer of its gateway stack's auth server, which owns the shared side
+    gateway_issuer: str | None = None
 
 
 class Identity(Protocol):
@@ -115,6 +119,16 @@ class OktaIdentity(pulumi.ComponentResource):
         super().__init__(COMPONENT_TYPE_OKTA, name, None, opts)
         self._name = name
         settings = args.settings
+        if args.gateway_issuer is not None:
+            # A portal stack: the server, scopes, claim and access policy are the gateway
+            # stack's. None of them names a client (the policy takes ALL_CLIENTS, its rules
+            # grant by flow and group), so an app made here is covered as soon as it exists.
+            issuer = args.gateway_issuer.rstrip("/")
+            self.issuer = pulumi.Output.from_input(issuer)
+            self.token_endpoint = pulumi.Output.from_input(f"{issuer}/v1/token")
+            self.clients = {app.name: self._app(app) for app in args.apps}
+            self.register_outputs({"issuer": self.issuer, "token_endpoint": self.token_endpoint})
+            return
         self._adopt = settings.adopt or OktaAdoptSettings()
         # the server's id as Okta knows it, for the import ids of its claim, scopes and policy
         self._known_server = "default" if settings.auth_server.is_default else self._adopt.server_id
@@ -122,7 +136,8 @@ class OktaIdentity(pulumi.ComponentResource):
         self.token_endpoint = self.issuer.apply(lambda i: f"{i.rstrip('/')}/v1/token")
         scopes = self._scopes(server_id, settings.scopes)
         self._claim(server_id, settings)
-        flows = [f for f in FLOW_ORDER if any(a.flow == f for a in args.apps)]
+        enabled = args.flows if args.flows is not None else [a.flow for a in args.apps]
+        flows = [f for f in FLOW_ORDER if f in enabled]
         self._access_policy(server_id, flows, scopes)
         self.clients = {app.name: self._app(app) for app in args.apps}
         self.register_outputs({"issuer": self.issuer, "token_endpoint": self.token_endpoint})

@@ -60,7 +60,9 @@ class PortalArgs:
 
     developers: Sequence[DeveloperSettings]
     clients: dict[str, ClientCredentials]
-    service_ids: dict[str, pulumi.Output[str]]
+    service_ids: dict[str, pulumi.Input[str]]
+    # False in a portal stack: the gateway stack turns the workspace's Dev Portal on
+    workspace_portal: bool = True
 
 
 class Portal(pulumi.ComponentResource):
@@ -76,8 +78,14 @@ class Portal(pulumi.ComponentResource):
         self.developer_ids = {}
         self.application_ids = {}
         # the guide's prerequisite: portal endpoints exist only once the workspace has it on
-        workspace = kong.WorkspacePortal(
-            f"{name}-workspace", portal=True, opts=pulumi.ResourceOptions(parent=self)
+        workspace = (
+            [
+                kong.WorkspacePortal(
+                    f"{name}-workspace", portal=True, opts=pulumi.ResourceOptions(parent=self)
+                )
+            ]
+            if args.workspace_portal
+            else []
         )
         for dev in args.developers:
             key = developer_key(dev.email)
@@ -90,7 +98,7 @@ class Portal(pulumi.ComponentResource):
                 adopt=dev.adopt,
                 opts=pulumi.ResourceOptions.merge(
                     _child(self, kong.Developer, key, "developer", dev.adopt),
-                    pulumi.ResourceOptions(depends_on=[workspace]),
+                    pulumi.ResourceOptions(depends_on=workspace),
                 ),
             )
             self.developer_ids[dev.email] = developer.kong_id
