@@ -141,6 +141,11 @@ def portal_stack(settings: StackSettings) -> None:
             clients=identity.clients,
             service_ids=dict(gateway.service_ids),
             workspace_portal=False,
+            gateway={
+                "stack": settings.gateway_stack,
+                "services": gateway.services,
+                "flows": gateway.flows,
+            },
         ),
     )
     export_for_verify(settings, identity, gateway.scopes, gateway.claim_name, gateway.endpoints)

@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
@@ -63,6 +64,9 @@ class PortalArgs:
     service_ids: dict[str, pulumi.Input[str]]
     # False in a portal stack: the gateway stack turns the workspace's Dev Portal on
     workspace_portal: bool = True
+    # a portal stack: what its gateway stack exports (services with their plugins, flows),
+    # kept on the component, where the policy pack sees it
+    gateway: dict[str, Any] | None = None
 
 
 class Portal(pulumi.ComponentResource):
@@ -74,7 +78,8 @@ class Portal(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: PortalArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(COMPONENT_TYPE, name, None, opts)
+        shown = {"gateway": args.gateway} if args.gateway is not None else {}
+        super().__init__(COMPONENT_TYPE, name, shown or None, opts)
         self.developer_ids = {}
         self.application_ids = {}
         # the guide's prerequisite: portal endpoints exist only once the workspace has it on
@@ -130,5 +135,9 @@ class Portal(pulumi.ComponentResource):
                         ),
                     )
         self.register_outputs(
-            {"developers": len(self.developer_ids), "applications": len(self.application_ids)}
+            {
+                "developers": len(self.developer_ids),
+                "applications": len(self.application_ids),
+                **shown,
+            }
         )

@@ -657,6 +657,8 @@ class GatewayExports:
     flows: list[str]
     service_ids: dict[str, str]
     endpoints: dict[str, dict[str, Any]]
+    # per service: its Kong id and the plugins the gateway stack put on it
+    services: dict[str, dict[str, Any]]
 
     @classmethod
     def from_output(cls, value: Mapping[str, Any]) -> GatewayExports:
@@ -671,6 +673,10 @@ class GatewayExports:
             flows=list(value["flows"]),
             service_ids={name: svc["id"] for name, svc in services.items()},
             endpoints={name: svc["endpoint"] for name, svc in services.items()},
+            services={
+                name: {"id": svc["id"], "plugins": list(svc.get("plugins") or [])}
+                for name, svc in services.items()
+            },
         )
 
 
