@@ -132,6 +132,7 @@ def portal_stack(settings: StackSettings) -> None:
             settings=settings.identity,
             apps=apps,
             gateway_issuer=gateway.issuer if settings.identity.provider == "okta" else None,
+            portal_stack=True,
         ),
     )
     Portal(

@@ -53,6 +53,14 @@ def _imported(
     )
 
 
+def moved_in_alias(type_token: str, name: str) -> str:
+    """The URN `pulumi state move` gives a resource it moves into this stack without its parent
+    component (it parents it to the stack): a portal stack's resources answer to it, so that
+    apps moved out of a big stack keep their objects (README "Splitting a portal across
+    stacks"). Spelled out: an Alias(parent=...) costs the SDK an Output chain per resource."""
+    return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_token}::{name}"
+
+
 def client_profile(app: AppSettings) -> ClientProfile:
     """Grant/response types, token auth and PKCE for an app's flow and Okta app type."""
     app_type = app.app_type
@@ -94,6 +102,8 @@ class IdentityArgs:
     flows: list[str] | None = None
     # a portal stack: the issuer of its gateway stack's auth server, which owns the shared side
     gateway_issuer: str | None = None
+    # a portal stack: its clients also answer to the URNs `pulumi state move` gives them
+    portal_stack: bool = False
 
 
 class Identity(Protocol):
@@ -118,6 +128,7 @@ class OktaIdentity(pulumi.ComponentResource):
     ) -> None:
         super().__init__(COMPONENT_TYPE_OKTA, name, None, opts)
         self._name = name
+        self._portal_stack = args.portal_stack
         settings = args.settings
         if args.gateway_issuer is not None:
             # A portal stack: the server, scopes, claim and access policy are the gateway
@@ -257,8 +268,14 @@ class OktaIdentity(pulumi.ComponentResource):
         import pulumi_okta as okta
 
         prof = client_profile(app)
+        name = f"{self._name}-app-{app.name}"
+        opts = _imported(
+            self, (app.okta_app_id or app.client_id) if app.client_id else None, ["label"]
+        )
+        if self._portal_stack:
+            opts.aliases = [moved_in_alias("okta:app/oAuth:OAuth", name)]
         oauth = okta.app.OAuth(
-            f"{self._name}-app-{app.name}",
+            name,
             label=app.name,
             type=prof.app_type,
             grant_types=list(prof.grant_types),
@@ -266,9 +283,7 @@ class OktaIdentity(pulumi.ComponentResource):
             redirect_uris=list(app.redirect_uris) or None,
             token_endpoint_auth_method=prof.token_endpoint_auth_method,
             pkce_required=prof.pkce_required,
-            opts=_imported(
-                self, (app.okta_app_id or app.client_id) if app.client_id else None, ["label"]
-            ),
+            opts=opts,
         )
         return ClientCredentials(
             client_id=oauth.client_id, client_secret=pulumi.Output.secret(oauth.client_secret)
@@ -294,8 +309,18 @@ class DcrIdentity(pulumi.ComponentResource):
         self.clients = {}
         for app in args.apps:
             prof = client_profile(app)
+            client_name = f"{name}-client-{app.name}"
+            moved = (
+                [
+                    moved_in_alias(
+                        f"pulumi-python:{ClientRegistration._resource_type_name}", client_name
+                    )
+                ]
+                if args.portal_stack
+                else None
+            )
             reg = ClientRegistration(
-                f"{name}-client-{app.name}",
+                client_name,
                 issuer=issuer,
                 client_name=app.name,
                 grant_types=prof.grant_types,
@@ -308,7 +333,7 @@ class DcrIdentity(pulumi.ComponentResource):
                 adopt_client_id=app.client_id,
                 # an adopted client existed before the stack: `pulumi destroy` leaves it
                 opts=pulumi.ResourceOptions(
-                    parent=self, retain_on_delete=bool(app.client_id) or None
+                    parent=self, retain_on_delete=bool(app.client_id) or None, aliases=moved
                 ),
             )
             self.clients[app.name] = ClientCredentials(

@@ -21,7 +21,7 @@ from typing import Any
 
 import pulumi
 
-from components.identity import ClientCredentials
+from components.identity import ClientCredentials, moved_in_alias
 from components.settings import DeveloperSettings
 from providers import kong_dynamic as kong
 
@@ -42,9 +42,11 @@ def _child(
     key: str,
     suffix: str,
     adopt: bool = False,
+    moved_in: str | None = None,
 ) -> pulumi.ResourceOptions:
-    """Parented by the portal, aliased to its URN under the per-developer layout. An adopted
-    object existed before the stack: `pulumi destroy` leaves it in Kong.
+    """Parented by the portal, aliased to its URN under the per-developer layout (and, in a
+    portal stack, to `moved_in`, the URN `pulumi state move` gives it). An adopted object
+    existed before the stack: `pulumi destroy` leaves it in Kong.
 
     The alias is the old URN spelled out: a `pulumi.Alias(name=, parent=)` costs the SDK an
     Output chain per resource to compute the same string (a fifth of the program's time)."""
@@ -52,7 +54,12 @@ def _child(
         f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{LEGACY_DEVELOPER_TYPE}$"
         f"pulumi-python:{kind._resource_type_name}::dev-{key}-{suffix}"
     )
-    return pulumi.ResourceOptions(parent=parent, aliases=[old], retain_on_delete=adopt or None)
+    aliases = (
+        [old, moved_in_alias(f"pulumi-python:{kind._resource_type_name}", moved_in)]
+        if moved_in
+        else [old]
+    )
+    return pulumi.ResourceOptions(parent=parent, aliases=aliases, retain_on_delete=adopt or None)
 
 
 @dataclass
@@ -92,6 +99,11 @@ class Portal(pulumi.ComponentResource):
             if args.workspace_portal
             else []
         )
+
+        def moved(resource_name: str) -> str | None:
+            # a portal stack: apps moved in from a big stack come without their parent
+            return resource_name if args.gateway is not None else None
+
         for dev in args.developers:
             key = developer_key(dev.email)
             prefix = f"{name}-{key}"
@@ -102,7 +114,14 @@ class Portal(pulumi.ComponentResource):
                 status=0,
                 adopt=dev.adopt,
                 opts=pulumi.ResourceOptions.merge(
-                    _child(self, kong.Developer, key, "developer", dev.adopt),
+                    _child(
+                        self,
+                        kong.Developer,
+                        key,
+                        "developer",
+                        dev.adopt,
+                        moved(f"{prefix}-developer"),
+                    ),
                     pulumi.ResourceOptions(depends_on=workspace),
                 ),
             )
@@ -116,7 +135,14 @@ class Portal(pulumi.ComponentResource):
                     description=app.description,
                     redirect_uri=app.redirect_uris[0] if app.redirect_uris else None,
                     adopt=app.adopt,
-                    opts=_child(self, kong.Application, key, f"app-{app.name}", app.adopt),
+                    opts=_child(
+                        self,
+                        kong.Application,
+                        key,
+                        f"app-{app.name}",
+                        app.adopt,
+                        moved(f"{prefix}-app-{app.name}"),
+                    ),
                 )
                 self.application_ids[app.name] = application.kong_id
                 for contract in app.services:
@@ -132,6 +158,7 @@ class Portal(pulumi.ComponentResource):
                             key,
                             f"app-{app.name}-{contract.service}",
                             app.adopt,
+                            moved(f"{prefix}-app-{app.name}-{contract.service}"),
                         ),
                     )
         self.register_outputs(

@@ -556,15 +556,19 @@ def _cross_checks(settings: StackSettings) -> list[Problem]:
         *_service_problems(settings.services),
         *_developer_problems(settings.developers, {svc.name for svc in settings.services}),
     ]
-    if settings.role == "gateway" and settings.developers:
-        problems.append(
-            Problem(
-                f"{PROJECT}:developers",
-                [d.email for d in settings.developers],
-                "no developers in a gateway stack (split.role gateway): they belong to its "
-                "portal stacks (split.role portal)",
-            )
-        )
+    if isinstance(settings.split, GatewaySplit):
+        # A gateway stack may keep developers of its own (a big stack on its way to being
+        # split), held to the flows its access policy grants, as its portal stacks are.
+        for i, dev in enumerate(settings.developers):
+            for j, app in enumerate(dev.apps):
+                if app.flow not in settings.split.flows:
+                    problems.append(
+                        Problem(
+                            f"{PROJECT}:developers[{i}].apps[{j}].flow",
+                            app.flow,
+                            f"one of the flows of {PROJECT}:split.flows {settings.split.flows}",
+                        )
+                    )
     return problems
 
 

@@ -86,14 +86,16 @@ class Sandbox:
     def totals(self) -> tuple[int, int]:
         return len(self.requests("admin")), len(self.requests("issuer"))
 
-    def writes_since(self, mark: tuple[int, int]) -> list[str]:
-        """Admin API and issuer requests other than GET since `mark` (from `totals()`)."""
+    def writes_since(self, mark: tuple[int, int], *, accepted_only: bool = False) -> list[str]:
+        """Admin API and issuer requests other than GET since `mark` (from `totals()`);
+        `accepted_only`: those the server took (2xx/3xx), leaving out preflight's refused
+        probes, which store nothing."""
         admin = self.requests("admin")[mark[0] :]
         issuer = self.requests("issuer")[mark[1] :]
         return [
-            f"{r['target']} {r['method']} {r['path']}"
+            f"{r['target']} {r['method']} {r['path']} {r['status']}"
             for r in admin + issuer
-            if r["method"] not in ("GET", "HEAD")
+            if r["method"] not in ("GET", "HEAD") and not (accepted_only and r["status"] >= 400)
         ]
 
 
