@@ -628,6 +628,8 @@ def parse_settings(raw: Mapping[str, Any]) -> StackSettings:
     except ValidationError as exc:
         for err in exc.errors():
             loc = err["loc"] or ("?",)
+            if loc[:1] == ("split",) and loc[1:2] in (("gateway",), ("portal",)):
+                loc = (loc[0], *loc[2:])  # pydantic names the role it tried; the key has none
             value = MISSING if err["type"] == "missing" else err.get("input")
             expected = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":

@@ -132,6 +132,20 @@ def test_gateway_and_two_portal_stacks(pulumi_cli: PulumiCLI, sandbox: Any, tmp_
     assert sb.developers() == [] and sb.clients() == []
     assert "pulumi-python:dynamic/kong:Developer" not in stacks.types("portal-bad")
 
+    # 3b. with the workspace's Dev Portal turned off behind the stacks' back, a portal stack's
+    #     preflight stops it (it does not turn the portal on: the gateway stack does)
+    config = sb.admin.get("/workspaces/default").json()["config"]
+    sb.admin.patch("/workspaces/default", json={"config": {**config, "portal": False}})
+    mark = sb.totals()
+    off = stacks.up("portal-ada", check=False)
+    assert off.returncode != 0
+    assert (
+        f"the Dev Portal is off in workspace 'default': its gateway stack ({GATEWAY_REF}) "
+        "turns it on; run `pulumi up` on that stack first"
+    ) in off.stdout, off.stdout
+    assert sb.writes_since(mark, accepted_only=True) == []
+    sb.admin.patch("/workspaces/default", json={"config": config}).raise_for_status()
+
     # 4. two portal stacks, each with its own developer, apps, clients and contracts
     stacks.up("portal-ada")
     stacks.up("portal-grace")
