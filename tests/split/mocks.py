@@ -12,6 +12,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from pulumi.runtime.mocks import MockMonitor
 
 from tests.program import configs
 from tests.program.mocks import PROJECT, RecordingMocks, run
@@ -37,11 +38,24 @@ class GatewayMocks(RecordingMocks):
         return super().new_resource(args)
 
 
+class AliasMonitor(MockMonitor):
+    """The mock monitor, also keeping each registration's alias URNs by resource name."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.aliases: dict[str, list[str]] = {}
+
+    def RegisterResource(self, request):  # noqa: N802 - the gRPC method's name
+        self.aliases[request.name] = [a.urn for a in request.aliases if a.urn]
+        return super().RegisterResource(request)
+
+
 @dataclass
 class Ran:
-    """One run of the program: its registrations and its stack outputs, resolved."""
+    """One run of the program: its registrations, aliases and stack outputs, resolved."""
 
     mocks: GatewayMocks
+    monitor: AliasMonitor
     outputs: dict[str, Any] = field(default_factory=dict)
 
 
@@ -52,8 +66,11 @@ def run_program(
 ) -> Ran:
     """`__main__.py` with `cfg` as the stack's config, under mocks; SystemExit propagates.
     Its `pulumi.export`s are recorded (under mocks the SDK registers no stack outputs)."""
-    ran = Ran(GatewayMocks(gateway_outputs))
-    pulumi.runtime.set_mocks(ran.mocks, project=PROJECT, stack="test", preview=False)
+    mocks = GatewayMocks(gateway_outputs)
+    ran = Ran(mocks, AliasMonitor(mocks))
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack="test", preview=False, monitor=ran.monitor
+    )
     pulumi.runtime.set_all_config(
         {f"{PROJECT}:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in cfg.items()}
     )

@@ -10,7 +10,10 @@ from typing import Any
 import pulumi
 import pytest
 
+from tests.program import configs
 from tests.split.mocks import GATEWAY_REF, okta_gateway, okta_portal, run_program
+
+ALL_FLOWS = ["client_credentials", "authorization_code", "implicit"]
 
 SERVER = "okta:auth/server:Server"
 SCOPE = "okta:auth/serverScope:ServerScope"
@@ -70,7 +73,7 @@ def test_gateway_flows_choose_the_policy_rules() -> None:
 
 
 def test_portal_stack_makes_only_okta_apps_and_portal_objects() -> None:
-    outputs = gateway_outputs(["client_credentials", "authorization_code", "implicit"])
+    outputs = gateway_outputs(ALL_FLOWS)
     ran = run_program(okta_portal(), outputs)
     mocks, monitor = ran.mocks, ran
     kinds = [r.typ for r in mocks.resources]
@@ -129,3 +132,20 @@ def test_portal_stack_keeps_the_shared_identity_keys_out() -> None:
         'kong-okta-portal:identity.scopes = ["portal_api"]: expected no value in a portal' in text
     )
     assert "kong-okta-portal:services = " in text and "gateway stack" in text
+
+
+def test_portal_stack_resources_answer_to_the_urns_state_move_gives_them() -> None:
+    """`pulumi state move` without --include-parents parents a moved resource to the stack;
+    a portal stack's Okta apps and portal objects carry that URN as an alias (the engine
+    test tests/split/test_engine_move.py shows the dcr path keeping every object)."""
+    root = "urn:pulumi:test::kong-okta-portal::"
+    portal = run_program(okta_portal(), gateway_outputs(ALL_FLOWS)).monitor.aliases
+    assert root + "okta:app/oAuth:OAuth::identity-app-ada-batch" in portal["identity-app-ada-batch"]
+    developer = "portal-ada-example-com-developer"
+    assert root + f"pulumi-python:dynamic/kong:Developer::{developer}" in portal[developer]
+    contract = "portal-ada-example-com-app-ada-batch-orders"
+    assert root + f"pulumi-python:dynamic/kong:ApplicationInstance::{contract}" in portal[contract]
+    # one stack: no such alias (its layout is left exactly as it was)
+    single = run_program(configs.okta()).monitor.aliases
+    assert single["identity-app-ada-batch"] == []
+    assert not [a for a in single[developer] if a.startswith(root + "pulumi-python:")]
