@@ -61,7 +61,9 @@ def read_gateway(settings: StackSettings) -> GatewayExports:
     registered, so that a contract naming a service it lacks stops the run with no write."""
     name = settings.gateway_stack
     setting = f"{PROJECT}:split.gatewayStack"
-    ref = pulumi.StackReference("gateway", stack_name=name)
+    # named after the setting: the engine reports a stack it does not know on this resource
+    # (`StackReference (gatewayStack): error: unknown stack "…"`) and ends the run itself
+    ref = pulumi.StackReference("gatewayStack", stack_name=name)
     try:
         details = _sync_await(ref.get_output_details(GATEWAY_OUTPUT))
     except Exception as exc:  # the engine's own words: no such stack, no access, ...
@@ -80,7 +82,19 @@ def read_gateway(settings: StackSettings) -> GatewayExports:
                 )
             ]
         )
-    return GatewayExports.from_output(value)
+    try:
+        return GatewayExports.from_output(value)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise SettingsError(
+            [
+                Problem(
+                    setting,
+                    name,
+                    f"a gateway stack whose {GATEWAY_OUTPUT!r} output this program can read "
+                    f"(missing {exc}): run `pulumi up` on it with this version first",
+                )
+            ]
+        ) from None
 
 
 def export_for_verify(

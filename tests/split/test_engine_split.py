@@ -94,6 +94,21 @@ def test_gateway_and_two_portal_stacks(pulumi_cli: PulumiCLI, sandbox: Any, tmp_
     assert "portalGateway" in early.stdout and "Traceback" not in early.stdout + early.stderr
     assert sb.writes_since(mark) == []
 
+    # 1b. a gateway stack name the backend does not know: stopped at the read, no write
+    typo = example_config("portal-ada", urls)
+    typo[f"{NS}:split"]["gatewayStack"] = "organization/kong-okta-portal/gatewy"
+    write_config(project, "portal-typo", typo)
+    pulumi_cli.stack_init(project, "portal-typo")
+    unknown = stacks.up("portal-typo", check=False)
+    assert unknown.returncode != 0
+    # the engine ends the run on the failed read, naming the reference after the setting
+    assert (
+        "pulumi:pulumi:StackReference (gatewayStack):\n    error: unknown stack "
+        '"organization/kong-okta-portal/gatewy"'
+    ) in unknown.stdout, unknown.stdout
+    assert "Traceback" not in unknown.stdout + unknown.stderr
+    assert sb.writes_since(mark) == []
+
     # 2. the gateway stack: services, routes, both plugins each, the workspace's Dev Portal on;
     #    no developer, no identity client
     stacks.up("gateway")
