@@ -6,17 +6,31 @@ import asyncio
 import sys
 
 import pulumi
+from pulumi.runtime.sync_await import _sync_await
 
 from components.gateway import ApiGateway, GatewayArgs
-from components.identity import IdentityArgs, build_identity, client_profile
+from components.identity import Identity, IdentityArgs, build_identity, client_profile
 from components.portal import Portal, PortalArgs
-from components.settings import SettingsError, StackSettings, load_settings
+from components.settings import (
+    PROJECT,
+    GatewayExports,
+    GatewaySplit,
+    Problem,
+    SettingsError,
+    StackSettings,
+    check_against_gateway,
+    load_settings,
+)
 from preflight import PreflightError, run_preflight
 from providers import program_gc, sdk_logs
 
 ERROR_SHOWN_EXIT_CODE = 32
 
 STATUS_SHOWN = ("approved", "pending")
+# what a gateway stack exports for its portal stacks, in one output
+GATEWAY_OUTPUT = "portalGateway"
+# the plugins ApiGateway puts on every service (the policy pack reads them in portal stacks)
+GATEWAY_PLUGINS = ("openid-connect", "application-registration")
 
 
 def service_endpoint(settings: StackSettings, name: str) -> dict[str, str | None]:
@@ -30,49 +44,74 @@ def service_endpoint(settings: StackSettings, name: str) -> dict[str, str | None
     }
 
 
-def expected_access(settings: StackSettings) -> dict[str, dict[str, str]]:
+def expected_access(
+    settings: StackSettings, services: list[str] | None = None
+) -> dict[str, dict[str, str]]:
     """Per app, per service: approved, pending or none (what a call should get)."""
+    names = services if services is not None else [s.name for s in settings.services]
     table: dict[str, dict[str, str]] = {}
     for _dev, app in settings.apps():
         # a rejected or revoked contract grants no access, like none at all
         contracts = {c.service: c.status for c in app.services if c.status in STATUS_SHOWN}
-        table[app.name] = {s.name: contracts.get(s.name, "none") for s in settings.services}
+        table[app.name] = {name: contracts.get(name, "none") for name in names}
     return table
 
 
-def main() -> None:
-    sdk_logs.quiet()
-    program_gc.tune()
-    settings = load_settings()
-    run_preflight(settings)
-    apps = [app for _dev, app in settings.apps()]
-
-    identity = build_identity("identity", IdentityArgs(settings=settings.identity, apps=apps))
-    gateways = {
-        svc.name: ApiGateway(
-            f"api-{svc.name}",
-            GatewayArgs(
-                service=svc, issuer=identity.issuer, claim_name=settings.identity.claim_name
-            ),
+def read_gateway(settings: StackSettings) -> GatewayExports:
+    """A portal stack's gateway stack, read through a StackReference before anything else is
+    registered, so that a contract naming a service it lacks stops the run with no write."""
+    name = settings.gateway_stack
+    setting = f"{PROJECT}:split.gatewayStack"
+    # named after the setting: the engine reports a stack it does not know on this resource
+    # (`StackReference (gatewayStack): error: unknown stack "…"`) and ends the run itself
+    ref = pulumi.StackReference("gatewayStack", stack_name=name)
+    try:
+        details = _sync_await(ref.get_output_details(GATEWAY_OUTPUT))
+    except Exception as exc:  # the engine's own words: no such stack, no access, ...
+        raise SettingsError(
+            [Problem(setting, name, f"a stack this backend can read ({exc})")]
+        ) from None
+    value = details.value if details.value is not None else details.secret_value
+    if not isinstance(value, dict):
+        raise SettingsError(
+            [
+                Problem(
+                    setting,
+                    name,
+                    f"a deployed gateway stack (split.role gateway): it has no output "
+                    f"{GATEWAY_OUTPUT!r}; run `pulumi up` on it first",
+                )
+            ]
         )
-        for svc in settings.services
-    }
-    service_ids = {name: gw.service_id for name, gw in gateways.items()}
-    Portal(
-        "portal",
-        PortalArgs(
-            developers=settings.developers, clients=identity.clients, service_ids=service_ids
-        ),
-    )
+    try:
+        return GatewayExports.from_output(value)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise SettingsError(
+            [
+                Problem(
+                    setting,
+                    name,
+                    f"a gateway stack whose {GATEWAY_OUTPUT!r} output this program can read "
+                    f"(missing {exc}): run `pulumi up` on it with this version first",
+                )
+            ]
+        ) from None
 
-    access = expected_access(settings)
+
+def export_for_verify(
+    settings: StackSettings,
+    identity: Identity,
+    scopes: list[str],
+    claim_name: str,
+    endpoints: dict[str, dict[str, str | None]],
+) -> None:
+    """The outputs `python -m verify` reads: issuer, token endpoint, services, apps, secrets."""
+    access = expected_access(settings, list(endpoints))
     pulumi.export("issuer", identity.issuer)
     pulumi.export("tokenEndpoint", identity.token_endpoint)
-    pulumi.export("scopes", list(settings.identity.scopes))
-    pulumi.export("claimName", settings.identity.claim_name)
-    pulumi.export(
-        "services", {s.name: service_endpoint(settings, s.name) for s in settings.services}
-    )
+    pulumi.export("scopes", list(scopes))
+    pulumi.export("claimName", claim_name)
+    pulumi.export("services", endpoints)
     pulumi.export(
         "apps",
         {
@@ -94,6 +133,98 @@ def main() -> None:
             {name: client.client_secret for name, client in identity.clients.items()}
         ),
     )
+
+
+def portal_stack(settings: StackSettings) -> None:
+    """Developers and their apps against the services of a gateway stack."""
+    gateway = read_gateway(settings)
+    check_against_gateway(settings, gateway)
+    run_preflight(settings)
+    apps = [app for _dev, app in settings.apps()]
+    identity = build_identity(
+        "identity",
+        IdentityArgs(
+            settings=settings.identity,
+            apps=apps,
+            gateway_issuer=gateway.issuer if settings.identity.provider == "okta" else None,
+            portal_stack=True,
+        ),
+    )
+    Portal(
+        "portal",
+        PortalArgs(
+            developers=settings.developers,
+            clients=identity.clients,
+            service_ids=dict(gateway.service_ids),
+            workspace_portal=False,
+            gateway={
+                "stack": settings.gateway_stack,
+                "services": gateway.services,
+                "flows": gateway.flows,
+            },
+        ),
+    )
+    export_for_verify(settings, identity, gateway.scopes, gateway.claim_name, gateway.endpoints)
+    pulumi.export("gatewayStack", settings.gateway_stack)
+
+
+def main() -> None:
+    sdk_logs.quiet()
+    program_gc.tune()
+    settings = load_settings()
+    if settings.role == "portal":
+        portal_stack(settings)
+        return
+    run_preflight(settings)
+    apps = [app for _dev, app in settings.apps()]
+    split = settings.split
+    flows = list(split.flows) if isinstance(split, GatewaySplit) else None
+
+    identity = build_identity(
+        "identity", IdentityArgs(settings=settings.identity, apps=apps, flows=flows)
+    )
+    gateways = {
+        svc.name: ApiGateway(
+            f"api-{svc.name}",
+            GatewayArgs(
+                service=svc, issuer=identity.issuer, claim_name=settings.identity.claim_name
+            ),
+        )
+        for svc in settings.services
+    }
+    service_ids = {name: gw.service_id for name, gw in gateways.items()}
+    Portal(
+        "portal",
+        PortalArgs(
+            developers=settings.developers, clients=identity.clients, service_ids=service_ids
+        ),
+    )
+
+    endpoints = {s.name: service_endpoint(settings, s.name) for s in settings.services}
+    export_for_verify(
+        settings, identity, settings.identity.scopes, settings.identity.claim_name, endpoints
+    )
+    if isinstance(split, GatewaySplit):
+        pulumi.export(
+            GATEWAY_OUTPUT,
+            {
+                "provider": settings.identity.provider,
+                "issuer": identity.issuer,
+                "tokenEndpoint": identity.token_endpoint,
+                "scopes": list(settings.identity.scopes),
+                "claimName": settings.identity.claim_name,
+                "workspace": settings.kong.workspace or "default",
+                "flows": list(split.flows),
+                "services": {
+                    name: {
+                        "id": service_ids[name],
+                        "plugins": list(GATEWAY_PLUGINS),
+                        "endpoint": endpoints[name],
+                    }
+                    for name in service_ids
+                },
+            },
+        )
 
 
 async def start_registrations() -> None:

@@ -53,6 +53,14 @@ def _imported(
     )
 
 
+def moved_in_alias(type_token: str, name: str) -> str:
+    """The URN `pulumi state move` gives a resource it moves into this stack without its parent
+    component (it parents it to the stack): a portal stack's resources answer to it, so that
+    apps moved out of a big stack keep their objects (README "Splitting a portal across
+    stacks"). Spelled out: an Alias(parent=...) costs the SDK an Output chain per resource."""
+    return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_token}::{name}"
+
+
 def client_profile(app: AppSettings) -> ClientProfile:
     """Grant/response types, token auth and PKCE for an app's flow and Okta app type."""
     app_type = app.app_type
@@ -90,6 +98,12 @@ class IdentityArgs:
 
     settings: IdentitySettings
     apps: list[AppSettings] = field(default_factory=list)
+    # a gateway stack: the flows its access policy grants (None: the flows of `apps`)
+    flows: list[str] | None = None
+    # a portal stack: the issuer of its gateway stack's auth server, which owns the shared side
+    gateway_issuer: str | None = None
+    # a portal stack: its clients also answer to the URNs `pulumi state move` gives them
+    portal_stack: bool = False
 
 
 class Identity(Protocol):
@@ -114,7 +128,18 @@ class OktaIdentity(pulumi.ComponentResource):
     ) -> None:
         super().__init__(COMPONENT_TYPE_OKTA, name, None, opts)
         self._name = name
+        self._portal_stack = args.portal_stack
         settings = args.settings
+        if args.gateway_issuer is not None:
+            # A portal stack: the server, scopes, claim and access policy are the gateway
+            # stack's. None of them names a client (the policy takes ALL_CLIENTS, its rules
+            # grant by flow and group), so an app made here is covered as soon as it exists.
+            issuer = args.gateway_issuer.rstrip("/")
+            self.issuer = pulumi.Output.from_input(issuer)
+            self.token_endpoint = pulumi.Output.from_input(f"{issuer}/v1/token")
+            self.clients = {app.name: self._app(app) for app in args.apps}
+            self.register_outputs({"issuer": self.issuer, "token_endpoint": self.token_endpoint})
+            return
         self._adopt = settings.adopt or OktaAdoptSettings()
         # the server's id as Okta knows it, for the import ids of its claim, scopes and policy
         self._known_server = "default" if settings.auth_server.is_default else self._adopt.server_id
@@ -122,7 +147,8 @@ class OktaIdentity(pulumi.ComponentResource):
         self.token_endpoint = self.issuer.apply(lambda i: f"{i.rstrip('/')}/v1/token")
         scopes = self._scopes(server_id, settings.scopes)
         self._claim(server_id, settings)
-        flows = [f for f in FLOW_ORDER if any(a.flow == f for a in args.apps)]
+        enabled = args.flows if args.flows is not None else [a.flow for a in args.apps]
+        flows = [f for f in FLOW_ORDER if f in enabled]
         self._access_policy(server_id, flows, scopes)
         self.clients = {app.name: self._app(app) for app in args.apps}
         self.register_outputs({"issuer": self.issuer, "token_endpoint": self.token_endpoint})
@@ -242,8 +268,14 @@ class OktaIdentity(pulumi.ComponentResource):
         import pulumi_okta as okta
 
         prof = client_profile(app)
+        name = f"{self._name}-app-{app.name}"
+        opts = _imported(
+            self, (app.okta_app_id or app.client_id) if app.client_id else None, ["label"]
+        )
+        if self._portal_stack:
+            opts.aliases = [moved_in_alias("okta:app/oAuth:OAuth", name)]
         oauth = okta.app.OAuth(
-            f"{self._name}-app-{app.name}",
+            name,
             label=app.name,
             type=prof.app_type,
             grant_types=list(prof.grant_types),
@@ -251,9 +283,7 @@ class OktaIdentity(pulumi.ComponentResource):
             redirect_uris=list(app.redirect_uris) or None,
             token_endpoint_auth_method=prof.token_endpoint_auth_method,
             pkce_required=prof.pkce_required,
-            opts=_imported(
-                self, (app.okta_app_id or app.client_id) if app.client_id else None, ["label"]
-            ),
+            opts=opts,
         )
         return ClientCredentials(
             client_id=oauth.client_id, client_secret=pulumi.Output.secret(oauth.client_secret)
@@ -279,8 +309,18 @@ class DcrIdentity(pulumi.ComponentResource):
         self.clients = {}
         for app in args.apps:
             prof = client_profile(app)
+            client_name = f"{name}-client-{app.name}"
+            moved = (
+                [
+                    moved_in_alias(
+                        f"pulumi-python:{ClientRegistration._resource_type_name}", client_name
+                    )
+                ]
+                if args.portal_stack
+                else None
+            )
             reg = ClientRegistration(
-                f"{name}-client-{app.name}",
+                client_name,
                 issuer=issuer,
                 client_name=app.name,
                 grant_types=prof.grant_types,
@@ -293,7 +333,7 @@ class DcrIdentity(pulumi.ComponentResource):
                 adopt_client_id=app.client_id,
                 # an adopted client existed before the stack: `pulumi destroy` leaves it
                 opts=pulumi.ResourceOptions(
-                    parent=self, retain_on_delete=bool(app.client_id) or None
+                    parent=self, retain_on_delete=bool(app.client_id) or None, aliases=moved
                 ),
             )
             self.clients[app.name] = ClientCredentials(

@@ -17,10 +17,11 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
-from components.identity import ClientCredentials
+from components.identity import ClientCredentials, moved_in_alias
 from components.settings import DeveloperSettings
 from providers import kong_dynamic as kong
 
@@ -41,9 +42,11 @@ def _child(
     key: str,
     suffix: str,
     adopt: bool = False,
+    moved_in: str | None = None,
 ) -> pulumi.ResourceOptions:
-    """Parented by the portal, aliased to its URN under the per-developer layout. An adopted
-    object existed before the stack: `pulumi destroy` leaves it in Kong.
+    """Parented by the portal, aliased to its URN under the per-developer layout (and, in a
+    portal stack, to `moved_in`, the URN `pulumi state move` gives it). An adopted object
+    existed before the stack: `pulumi destroy` leaves it in Kong.
 
     The alias is the old URN spelled out: a `pulumi.Alias(name=, parent=)` costs the SDK an
     Output chain per resource to compute the same string (a fifth of the program's time)."""
@@ -51,7 +54,12 @@ def _child(
         f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{LEGACY_DEVELOPER_TYPE}$"
         f"pulumi-python:{kind._resource_type_name}::dev-{key}-{suffix}"
     )
-    return pulumi.ResourceOptions(parent=parent, aliases=[old], retain_on_delete=adopt or None)
+    aliases = (
+        [old, moved_in_alias(f"pulumi-python:{kind._resource_type_name}", moved_in)]
+        if moved_in
+        else [old]
+    )
+    return pulumi.ResourceOptions(parent=parent, aliases=aliases, retain_on_delete=adopt or None)
 
 
 @dataclass
@@ -60,7 +68,12 @@ class PortalArgs:
 
     developers: Sequence[DeveloperSettings]
     clients: dict[str, ClientCredentials]
-    service_ids: dict[str, pulumi.Output[str]]
+    service_ids: dict[str, pulumi.Input[str]]
+    # False in a portal stack: the gateway stack turns the workspace's Dev Portal on
+    workspace_portal: bool = True
+    # a portal stack: what its gateway stack exports (services with their plugins, flows),
+    # kept on the component, where the policy pack sees it
+    gateway: dict[str, Any] | None = None
 
 
 class Portal(pulumi.ComponentResource):
@@ -72,13 +85,25 @@ class Portal(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: PortalArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(COMPONENT_TYPE, name, None, opts)
+        shown = {"gateway": args.gateway} if args.gateway is not None else {}
+        super().__init__(COMPONENT_TYPE, name, shown or None, opts)
         self.developer_ids = {}
         self.application_ids = {}
         # the guide's prerequisite: portal endpoints exist only once the workspace has it on
-        workspace = kong.WorkspacePortal(
-            f"{name}-workspace", portal=True, opts=pulumi.ResourceOptions(parent=self)
+        workspace = (
+            [
+                kong.WorkspacePortal(
+                    f"{name}-workspace", portal=True, opts=pulumi.ResourceOptions(parent=self)
+                )
+            ]
+            if args.workspace_portal
+            else []
         )
+
+        def moved(resource_name: str) -> str | None:
+            # a portal stack: apps moved in from a big stack come without their parent
+            return resource_name if args.gateway is not None else None
+
         for dev in args.developers:
             key = developer_key(dev.email)
             prefix = f"{name}-{key}"
@@ -89,8 +114,15 @@ class Portal(pulumi.ComponentResource):
                 status=0,
                 adopt=dev.adopt,
                 opts=pulumi.ResourceOptions.merge(
-                    _child(self, kong.Developer, key, "developer", dev.adopt),
-                    pulumi.ResourceOptions(depends_on=[workspace]),
+                    _child(
+                        self,
+                        kong.Developer,
+                        key,
+                        "developer",
+                        dev.adopt,
+                        moved(f"{prefix}-developer"),
+                    ),
+                    pulumi.ResourceOptions(depends_on=workspace),
                 ),
             )
             self.developer_ids[dev.email] = developer.kong_id
@@ -103,7 +135,14 @@ class Portal(pulumi.ComponentResource):
                     description=app.description,
                     redirect_uri=app.redirect_uris[0] if app.redirect_uris else None,
                     adopt=app.adopt,
-                    opts=_child(self, kong.Application, key, f"app-{app.name}", app.adopt),
+                    opts=_child(
+                        self,
+                        kong.Application,
+                        key,
+                        f"app-{app.name}",
+                        app.adopt,
+                        moved(f"{prefix}-app-{app.name}"),
+                    ),
                 )
                 self.application_ids[app.name] = application.kong_id
                 for contract in app.services:
@@ -119,8 +158,13 @@ class Portal(pulumi.ComponentResource):
                             key,
                             f"app-{app.name}-{contract.service}",
                             app.adopt,
+                            moved(f"{prefix}-app-{app.name}-{contract.service}"),
                         ),
                     )
         self.register_outputs(
-            {"developers": len(self.developer_ids), "applications": len(self.application_ids)}
+            {
+                "developers": len(self.developer_ids),
+                "applications": len(self.application_ids),
+                **shown,
+            }
         )

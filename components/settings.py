@@ -24,7 +24,7 @@ from providers.settings import (
 )
 
 PROJECT = "kong-okta-portal"
-OBJECT_KEYS = ("identity", "kong", "services", "developers")
+OBJECT_KEYS = ("identity", "kong", "services", "developers", "split")
 SCALAR_KEYS = ("proxyUrl",)
 SECRET_KEYS = ("kongAdminToken", "identityApiToken")
 # read by `python -m verify` only (its test user), never by the program
@@ -250,12 +250,56 @@ class DeveloperSettings(_Model):
     adopt: bool = False
 
 
+# A stack reference as the file backend and Pulumi Cloud both spell it: organization/project/stack
+# (the file backend's organization is always `organization`).
+StackName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
+
+
+class GatewaySplit(_Model):
+    """A gateway stack: identity's shared side and the Kong services; no developers."""
+
+    role: Literal["gateway"]
+    # the flows its portal stacks' apps may use (okta: one access-policy rule each)
+    flows: list[Flow] = Field(
+        default_factory=lambda: ["client_credentials", "authorization_code"], min_length=1
+    )
+
+    @field_validator("flows")
+    @classmethod
+    def _once(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError("each flow once")
+        return v
+
+
+class PortalSplit(_Model):
+    """A portal stack: developers and their apps, against the services of a gateway stack."""
+
+    role: Literal["portal"]
+    gateway_stack: StackName
+
+
+# the identity keys that belong to the gateway stack (the shared side of the identity provider)
+GATEWAY_IDENTITY_KEYS = ("auth_server", "claim_name", "claim_value", "scopes", "adopt")
+
+
 class StackSettings(_Model):
     identity: IdentitySettings
     kong: KongSettings
     proxy_url: str
     services: list[ServiceSettings] = Field(min_length=1)
     developers: list[DeveloperSettings] = Field(default_factory=list)
+    # one stack (None), or one side of a portal split across stacks
+    split: Annotated[GatewaySplit | PortalSplit, Field(discriminator="role")] | None = None
+
+    @property
+    def role(self) -> str:
+        """single, gateway or portal."""
+        return self.split.role if self.split is not None else "single"
+
+    @property
+    def gateway_stack(self) -> str | None:
+        return self.split.gateway_stack if isinstance(self.split, PortalSplit) else None
 
     def apps(self) -> list[tuple[DeveloperSettings, AppSettings]]:
         return [(d, a) for d in self.developers for a in d.apps]
@@ -422,7 +466,10 @@ def _route_problems(
     return problems
 
 
-def _developer_problems(developers: list[DeveloperSettings], services: set[str]) -> list[Problem]:
+def _developer_problems(
+    developers: list[DeveloperSettings], services: set[str] | None
+) -> list[Problem]:
+    """`services` None: not known yet (a portal stack's come from its gateway stack)."""
     problems: list[Problem] = []
     emails: dict[str, int] = {}
     app_paths: dict[str, str] = {}
@@ -451,7 +498,7 @@ def _developer_problems(developers: list[DeveloperSettings], services: set[str])
     return problems
 
 
-def _app_problems(app_path: str, app: AppSettings, services: set[str]) -> list[Problem]:
+def _app_problems(app_path: str, app: AppSettings, services: set[str] | None) -> list[Problem]:
     problems: list[Problem] = []
     allowed = APP_TYPES_BY_FLOW[app.flow]
     if app.okta_app_type is not None and app.okta_app_type not in allowed:
@@ -484,7 +531,7 @@ def _app_problems(app_path: str, app: AppSettings, services: set[str]) -> list[P
     contracted: set[str] = set()
     for k, contract in enumerate(app.services):
         path = f"{app_path}.services[{k}].service"
-        if contract.service not in services:
+        if services is not None and contract.service not in services:
             problems.append(
                 Problem(path, contract.service, f"one of the stack's services {sorted(services)}")
             )
@@ -496,12 +543,54 @@ def _app_problems(app_path: str, app: AppSettings, services: set[str]) -> list[P
 
 def _cross_checks(settings: StackSettings) -> list[Problem]:
     """What one key alone cannot tell: provider-specific keys, URLs, uniqueness, references."""
-    return [
+    if settings.role == "portal":
+        # its services are the gateway stack's: contracts are checked against its exports
+        return [
+            *_identity_problems(settings.identity),
+            *_portal_identity_problems(settings.identity),
+            *_developer_problems(settings.developers, None),
+        ]
+    problems = [
         *_identity_problems(settings.identity),
         *_url_problems(f"{PROJECT}:proxyUrl", [settings.proxy_url], what="Kong proxy"),
         *_service_problems(settings.services),
         *_developer_problems(settings.developers, {svc.name for svc in settings.services}),
     ]
+    if isinstance(settings.split, GatewaySplit):
+        # A gateway stack may keep developers of its own (a big stack on its way to being
+        # split), held to the flows its access policy grants, as its portal stacks are.
+        for i, dev in enumerate(settings.developers):
+            for j, app in enumerate(dev.apps):
+                if app.flow not in settings.split.flows:
+                    problems.append(
+                        Problem(
+                            f"{PROJECT}:developers[{i}].apps[{j}].flow",
+                            app.flow,
+                            f"one of the flows of {PROJECT}:split.flows {settings.split.flows}",
+                        )
+                    )
+    return problems
+
+
+def _portal_identity_problems(idn: IdentitySettings) -> list[Problem]:
+    """The identity provider's shared side is the gateway stack's, never a portal stack's."""
+    return [
+        Problem(
+            f"{PROJECT}:identity.{to_camel(key)}",
+            getattr(idn, key),
+            "no value in a portal stack (split.role portal): the gateway stack sets it",
+        )
+        for key in GATEWAY_IDENTITY_KEYS
+        if key in idn.model_fields_set
+    ]
+
+
+# keys Pulumi.yaml gives an empty default, so that a portal stack may leave them out
+OPTIONAL_IN_PROJECT = ("split", "services", "proxyUrl")
+# the keys a portal stack takes from its gateway stack instead
+PORTAL_OMITS = ("services", "proxyUrl")
+# a portal stack's stand-ins for the two required keys it never reads
+_PORTAL_PLACEHOLDER: dict[str, Any] = {"services": [], "proxyUrl": ""}
 
 
 def parse_settings(raw: Mapping[str, Any]) -> StackSettings:
@@ -512,12 +601,35 @@ def parse_settings(raw: Mapping[str, Any]) -> StackSettings:
         problems.append(
             Problem(f"{PROJECT}:{key}", raw[key], f"a known key: one of {sorted(KNOWN_KEYS)}")
         )
-    data = {k: v for k, v in raw.items() if k in OBJECT_KEYS + SCALAR_KEYS}
+    # The project's defaults for keys a stack leaves unset (Pulumi.yaml): {} / [] / "".
+    data = {
+        k: v
+        for k, v in raw.items()
+        if k in OBJECT_KEYS + SCALAR_KEYS and not (k in OPTIONAL_IN_PROJECT and v in ({}, [], ""))
+    }
+    split = data.get("split")
+    if isinstance(split, dict) and split.get("role") == "portal":
+        for key in PORTAL_OMITS:
+            if key in data:
+                problems.append(
+                    Problem(
+                        f"{PROJECT}:{key}",
+                        data[key],
+                        "no value in a portal stack (split.role portal): it comes from the "
+                        "gateway stack (split.gatewayStack)",
+                    )
+                )
+        data.update(_PORTAL_PLACEHOLDER)
+        validator = _PortalStackSettings
+    else:
+        validator = StackSettings
     try:
-        settings = StackSettings.model_validate(data)
+        settings = validator.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
             loc = err["loc"] or ("?",)
+            if loc[:1] == ("split",) and loc[1:2] in (("gateway",), ("portal",)):
+                loc = (loc[0], *loc[2:])  # pydantic names the role it tried; the key has none
             value = MISSING if err["type"] == "missing" else err.get("input")
             expected = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
@@ -530,6 +642,97 @@ def parse_settings(raw: Mapping[str, Any]) -> StackSettings:
     if problems:
         raise SettingsError(problems)
     return settings
+
+
+class _PortalStackSettings(StackSettings):
+    """A portal stack's settings: no services or proxy URL of its own (the gateway's)."""
+
+    services: list[ServiceSettings] = Field(default_factory=list, max_length=0)
+
+
+@dataclass(frozen=True)
+class GatewayExports:
+    """What a gateway stack exports for its portal stacks (`portalGateway`), read back."""
+
+    provider: str
+    issuer: str
+    token_endpoint: str
+    scopes: list[str]
+    claim_name: str
+    workspace: str
+    flows: list[str]
+    service_ids: dict[str, str]
+    endpoints: dict[str, dict[str, Any]]
+    # per service: its Kong id and the plugins the gateway stack put on it
+    services: dict[str, dict[str, Any]]
+
+    @classmethod
+    def from_output(cls, value: Mapping[str, Any]) -> GatewayExports:
+        services = value["services"]
+        return cls(
+            provider=value["provider"],
+            issuer=value["issuer"],
+            token_endpoint=value["tokenEndpoint"],
+            scopes=list(value["scopes"]),
+            claim_name=value["claimName"],
+            workspace=value["workspace"],
+            flows=list(value["flows"]),
+            service_ids={name: svc["id"] for name, svc in services.items()},
+            endpoints={name: svc["endpoint"] for name, svc in services.items()},
+            services={
+                name: {"id": svc["id"], "plugins": list(svc.get("plugins") or [])}
+                for name, svc in services.items()
+            },
+        )
+
+
+def check_against_gateway(settings: StackSettings, gateway: GatewayExports) -> None:
+    """A portal stack's settings against what its gateway stack exports: every contract names
+    a service it exports, every app's flow is one it enables, and the identity provider, its
+    issuer and the Kong workspace are the same. Raises SettingsError listing every problem."""
+    ref = f"the gateway stack {settings.gateway_stack}"
+    problems: list[Problem] = []
+    idn = settings.identity
+    if idn.provider != gateway.provider:
+        problems.append(
+            Problem(f"{PROJECT}:identity.provider", idn.provider, f"{gateway.provider!r} as {ref}")
+        )
+    elif idn.issuer is not None and idn.issuer.rstrip("/") != gateway.issuer.rstrip("/"):
+        problems.append(
+            Problem(f"{PROJECT}:identity.issuer", idn.issuer, f"{gateway.issuer!r}, {ref}'s issuer")
+        )
+    if (settings.kong.workspace or "default") != gateway.workspace:
+        problems.append(
+            Problem(
+                f"{PROJECT}:kong.workspace",
+                settings.kong.workspace or "default",
+                f"{gateway.workspace!r}, the workspace of {ref}",
+            )
+        )
+    exported = sorted(gateway.service_ids)
+    for i, dev in enumerate(settings.developers):
+        for j, app in enumerate(dev.apps):
+            app_path = f"{PROJECT}:developers[{i}].apps[{j}]"
+            if app.flow not in gateway.flows:
+                problems.append(
+                    Problem(
+                        f"{app_path}.flow",
+                        app.flow,
+                        f"one of the flows {ref} enables {gateway.flows} "
+                        "(its kong-okta-portal:split.flows)",
+                    )
+                )
+            for k, contract in enumerate(app.services):
+                if contract.service not in gateway.service_ids:
+                    problems.append(
+                        Problem(
+                            f"{app_path}.services[{k}].service",
+                            contract.service,
+                            f"one of the services {ref} exports {exported}",
+                        )
+                    )
+    if problems:
+        raise SettingsError(problems)
 
 
 def load_settings() -> StackSettings:

@@ -13,7 +13,7 @@ from pulumi_policy import (
 )
 
 from policies.declare import ADVISORY, MANDATORY, PolicySet
-from policies.stack_index import stack_of
+from policies.stack_index import Stack, stack_of
 from policies.values import (
     CLIENT_ID_EXPRESSION,
     DEFAULT_GRANTS,
@@ -213,6 +213,7 @@ def validate_okta_service_app(args: ResourceValidationArgs, report: ReportViolat
 def validate_okta_flows_have_rules(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = stack_of(args)
     if not stack.manages_okta_auth_server():
+        _gateway_flows_cover_apps(stack, report)
         return
     custom_scopes: set[str] = set()
     for scope in stack.of(OKTA_SCOPE):
@@ -248,5 +249,35 @@ def validate_okta_flows_have_rules(args: StackValidationArgs, report: ReportViol
                 "stack grants that flow with a custom scope, so Okta answers "
                 "'no_matching_policy'. Add a ServerPolicyRule with grant_type_whitelists "
                 f"{missing!r} and scope_whitelists naming a custom ServerScope.",
+                app.urn,
+            )
+
+
+def _gateway_flows_cover_apps(stack: Stack, report: ReportViolation) -> None:
+    """A portal stack: its Okta apps' flows are granted by the rules of the gateway stack it
+    references, which exports the flows it has a rule for; no reference, nothing to check."""
+    exports = stack.gateway_exports()
+    if not exports:
+        return
+    granted: set[str] = set()
+    for exported in exports:
+        flows = exported.get("flows")
+        if not isinstance(flows, list):
+            return  # a gateway export we can't read may grant the flow
+        granted.update(f for f in flows if isinstance(f, str))
+    for app in stack.of(OKTA_APP):
+        grants = _grant_types(app.props)
+        app_type = prop(app.props, "type")
+        if grants is None and isinstance(app_type, str):
+            grants = list(DEFAULT_GRANTS.get(app_type, ()))
+        if not known(grants):
+            continue
+        missing = [g for g in as_list(grants) or [] if g != "refresh_token" and g not in granted]
+        if missing:
+            report(
+                f"Okta app {app.name!r} uses {missing!r} but the gateway stack it references "
+                f"grants only {sorted(granted)!r} (its access-policy rules), so Okta answers "
+                "'no_matching_policy'. Add the flow to the gateway stack's "
+                "kong-okta-portal:split.flows and update it first.",
                 app.urn,
             )

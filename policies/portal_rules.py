@@ -82,7 +82,16 @@ def validate_contract_service_plugins(args: StackValidationArgs, report: ReportV
         service = stack.ref(instance, "service_id", KONG_SERVICE)
         if service is None:
             continue
-        missing = sorted({OIDC, APP_REG} - on_service.get(service, set()))
+        present = on_service.get(service, set())
+        elsewhere = stack.gateway_service(service)
+        if elsewhere is not None:
+            # a gateway stack's service (a portal stack): its plugins are that stack's, checked
+            # by this rule's siblings there; here, what it exports it has put on the service
+            plugins = elsewhere.get("plugins")
+            present = (
+                {p for p in plugins if isinstance(p, str)} if isinstance(plugins, list) else set()
+            )
+        missing = sorted({OIDC, APP_REG} - present)
         if missing:
             target = stack.by_urn.get(service)
             label = repr(target.name) if target else repr(service.removeprefix("id:"))

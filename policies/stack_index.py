@@ -16,6 +16,10 @@ from policies.values import (
     plain,
 )
 
+# A portal stack's Portal component carries what its gateway stack exports (`gateway`): a
+# policy pack is not shown the stack's StackReference (a read), so the program says it here.
+PORTAL_COMPONENT = "kong-okta-portal:portal:Portal"
+
 
 @dataclass
 class Res:
@@ -77,6 +81,28 @@ class Stack:
 
     def manages_okta_auth_server(self) -> bool:
         return bool(self.of(*OKTA_AUTH_TYPES))
+
+    def gateway_exports(self) -> list[dict[str, Any]]:
+        """What the gateway stack of this (portal) stack exports for it (its `portalGateway`
+        output, read by the program through a StackReference), as its Portal component says."""
+        found = []
+        for portal in self.of(PORTAL_COMPONENT):
+            exported = portal.props.get("gateway")
+            if isinstance(exported, dict):
+                found.append(exported)
+        return found
+
+    def gateway_service(self, service_key: str) -> dict[str, Any] | None:
+        """The gateway stack's export for a service outside this stack (`id:<kong id>`)."""
+        if not service_key.startswith("id:"):
+            return None
+        kong_id = service_key.removeprefix("id:")
+        for exported in self.gateway_exports():
+            services = exported.get("services")
+            for svc in (services or {}).values() if isinstance(services, dict) else []:
+                if isinstance(svc, dict) and svc.get("id") == kong_id:
+                    return svc
+        return None
 
 
 def stack_of(args: StackValidationArgs) -> Stack:

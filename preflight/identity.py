@@ -115,7 +115,8 @@ def _check_okta(settings: StackSettings, get: Getter, report: Report) -> None:
         return
     with _http() as http:
         server = settings.identity.auth_server
-        if server.is_default:
+        # a portal stack's server is its gateway stack's, checked there (it may not be default)
+        if server.is_default and settings.role != "portal":
             _check_discovery(
                 http, f"{org}/oauth2/default", "`okta:orgName` and `okta:baseUrl`", report
             )

@@ -57,7 +57,7 @@ def _refused(what: str, response: httpx.Response) -> str | None:
 
 def _needs_portal(settings: StackSettings) -> bool:
     # Every service gets an application-registration plugin; developers need the portal too.
-    return bool(settings.services)
+    return bool(settings.services or settings.developers)
 
 
 def check_kong(settings: StackSettings, get: Getter, report: Report) -> None:
@@ -168,6 +168,12 @@ def _check_workspace(
         return True
     if not _needs_portal(settings) or (response.json().get("config") or {}).get("portal"):
         return True
+    if settings.role == "portal":
+        report.problems.append(
+            f"the Dev Portal is off in workspace {workspace!r}: its gateway stack "
+            f"({settings.gateway_stack}) turns it on; run `pulumi up` on that stack first"
+        )
+        return False
     # The stack turns it on itself (its WorkspacePortal resource), so the token must be allowed
     # to: a value Kong cannot take is refused by RBAC (403) before the schema (400), and
     # nothing changes either way.
