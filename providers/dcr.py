@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -57,6 +58,8 @@ SET_KEYS = ("grant_types", "response_types", "redirect_uris")
 ISSUED_AT_SKEW = 120.0
 # Okta lists clients in pages of `limit`, 200 at most (default 20)
 LIST_LIMIT = 200
+# searches for a killed run's leftovers before one read of the whole list answers the rest
+SEARCHES_BEFORE_LIST = 50
 
 
 class RegistrationError(Exception):
@@ -103,6 +106,7 @@ class ClientRegistrationProvider(ResourceProvider):
     serialize_as_secret_always = False
 
     _connection: IdentityConnection = IdentityConnection()
+    _listing_lock: ClassVar[threading.Lock] = threading.Lock()
     _config_error: str | None = None
     _token: str | None = None
 
@@ -190,13 +194,16 @@ class ClientRegistrationProvider(ResourceProvider):
         outs["client_secret"] = secret
         return outs
 
-    def _listed(self, endpoint: str, name: str) -> list[dict[str, Any]] | None:
-        """Clients registered under exactly `name`, or None if the list can't be read.
+    def _listed(self, endpoint: str, name: str | None) -> list[dict[str, Any]] | None:
+        """Clients registered under exactly `name` (every client when None), or None if the
+        list can't be read.
 
         Okta's `?q=` is a startsWith search on client_name, in pages of `limit` (at most 200)
         linked by `Link: rel="next"`: other names may share the prefix, so read every page."""
         url: str | None = endpoint
-        params: dict[str, str] | None = {"q": name, "limit": str(LIST_LIMIT)}
+        params: dict[str, str] | None = {"limit": str(LIST_LIMIT)}
+        if name is not None:
+            params["q"] = name
         found: list[dict[str, Any]] = []
         seen: set[str] = set()
         while url and url not in seen:
@@ -208,9 +215,36 @@ class ClientRegistrationProvider(ResourceProvider):
             data = self._json(resp)
             if resp.status_code != 200 or not isinstance(data, list):
                 return None
-            found += [c for c in data if isinstance(c, dict) and c.get("client_name") == name]
+            found += [
+                c
+                for c in data
+                if isinstance(c, dict) and (name is None or c.get("client_name") == name)
+            ]
             url, params = (resp.links.get("next") or {}).get("url"), None
         return found
+
+    def _unrecorded(self, endpoint: str, name: str) -> list[dict[str, Any]] | None:
+        """Clients registered under `name` before this run: one search per client at first;
+        past `SEARCHES_BEFORE_LIST` in this process (a big first `up`), the issuer's whole
+        list, read once, answers the rest (N/200 requests instead of N). A killed run's
+        leftovers are older than this run, so that list holds every one of them; each name is
+        answered once (a resource is created once per run)."""
+        with self._listing_lock:
+            # the engine keeps one provider instance per process; set lazily, never pickled
+            lists: dict[str, dict[str, list]] = self.__dict__.setdefault("_lists", {})
+            searches: dict[str, int] = self.__dict__.setdefault("_searches", {})
+            by_name = lists.get(endpoint)
+            if by_name is None:
+                searches[endpoint] = searches.get(endpoint, 0) + 1
+                if searches[endpoint] > SEARCHES_BEFORE_LIST:
+                    every = self._listed(endpoint, None)
+                    if every is not None:
+                        by_name = lists[endpoint] = {}
+                        for client in every:
+                            by_name.setdefault(client.get("client_name"), []).append(client)
+            if by_name is not None:
+                return by_name.pop(name, [])
+        return self._listed(endpoint, name)
 
     def _remove_unrecorded(self, endpoint: str, props: dict[str, Any]) -> None:
         """Delete clients an interrupted run of this stack registered but never recorded.
@@ -221,7 +255,7 @@ class ClientRegistrationProvider(ResourceProvider):
         """
         if not props.get("name_suffix"):
             return
-        for client in self._listed(endpoint, registered_name(props)) or []:
+        for client in self._unrecorded(endpoint, registered_name(props)) or []:
             self._send("DELETE", f"{endpoint}/{client['client_id']}")
 
     def _orphan_of(self, endpoint: str, props: dict[str, Any], since: float) -> dict | None:

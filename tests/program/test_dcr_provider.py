@@ -256,3 +256,33 @@ def test_recovery_reads_every_page_of_a_shared_prefix(issuer: str) -> None:
     recovered = provider().create(props(issuer, client_name="pat", name_suffix=SUFFIX))
     assert recovered.id != killed_run.id
     assert [c["client_id"] for c in _named(issuer, name)] == [recovered.id]
+
+
+def test_a_big_run_reads_the_list_once_and_still_finds_every_leftover(
+    issuer: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past SEARCHES_BEFORE_LIST creates in one provider process, one read of the issuer's
+    list answers the look-ups for a killed run's leftovers: far fewer GETs, and a leftover
+    whose resource comes after the switch is still replaced, not duplicated."""
+    from providers.dcr import SEARCHES_BEFORE_LIST
+
+    total = SEARCHES_BEFORE_LIST + 30
+    names = [f"big-{i:03d}" for i in range(total)]
+    # a killed run registered the first two and the last two, and recorded none of them
+    killed = {n: provider().create(props(issuer, client_name=n, name_suffix=SUFFIX)).id
+              for n in (names[0], names[1], names[-2], names[-1])}  # fmt: skip
+    p = provider()  # the next run: one process
+    gets: list[str] = []
+    send = p._send
+
+    def counting(method: str, url: str, *args: object, **kwargs: object) -> httpx.Response:
+        if method == "GET":
+            gets.append(url)
+        return send(method, url, *args, **kwargs)
+
+    monkeypatch.setattr(p, "_send", counting)
+    created = {n: p.create(props(issuer, client_name=n, name_suffix=SUFFIX)).id for n in names}
+    assert len(gets) < SEARCHES_BEFORE_LIST + 5  # was one search per create: `total`
+    for name in names:
+        assert [c["client_id"] for c in _named(issuer, name + SUFFIX)] == [created[name]]
+    assert not set(killed.values()) & set(created.values())
