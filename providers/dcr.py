@@ -295,8 +295,6 @@ class ClientRegistrationProvider(ResourceProvider):
         if resp.status_code != 200 or not isinstance(data, dict):
             raise RegistrationError(f"read of {client_id}", resp.status_code, data)
         live = {**props, **{k: data.get(k) for k in INPUT_KEYS if k != "issuer"}}
-        live["redirect_uris"] = data.get("redirect_uris") or []
-        live["response_types"] = data.get("response_types") or []
         if set(props.get("grant_types") or []) == {"client_credentials"}:
             # never at the authorization endpoint: its response types are the server's default
             # (Okta's Apps API says ["token"]) and mean nothing, so they are no difference

@@ -26,7 +26,7 @@ EXPECTED = frozenset(
         "providers.kong_admin.KongConfigError",
         "providers.dcr.RegistrationError",
         "components.settings.SettingsError",
-        "preflight.PreflightError",
+        "preflight.report.PreflightError",
     }
 )
 
