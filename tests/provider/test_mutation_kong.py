@@ -9,14 +9,11 @@ to do), the objects left in Kong, and the writes sent.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from providers import kong_dynamic as kd
 from providers.kong_admin import KongAdminError
-from sandbox.launch import start_sandbox
-from tests.conftest import sandbox_args
 from tests.provider.conftest import Kong
 
 UPSTREAM = "http://127.0.0.1:9/orders"
@@ -26,22 +23,6 @@ NOT_OURS = (
     "{kind} resource and run `pulumi up` again (pulumi import does not work for dynamic "
     "resources); otherwise rename or remove the existing object"
 )
-
-
-@pytest.fixture(scope="module")
-def sandbox_kong() -> Iterator[Kong]:
-    proc = start_sandbox(sandbox_args())
-    try:
-        yield Kong(proc.urls["admin"])
-    finally:
-        proc.stop()
-
-
-@pytest.fixture
-def kong(sandbox_kong: Kong) -> Kong:
-    """The sandbox as the guide's set-up leaves it (portal on), its request log read."""
-    sandbox_kong.reset()
-    return sandbox_kong
 
 
 def writes(kong: Kong) -> list[tuple[str, str]]:
