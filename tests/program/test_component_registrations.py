@@ -376,3 +376,39 @@ def test_okta_apps_set_up_by_hand_are_imported_by_app_id_else_client_id() -> Non
     assert request(mocks, "identity-app-ada-batch") == imported(app, "0oaB", ["label"], set())
     assert request(mocks, "identity-app-ada-web") == imported(app, "0oaWEB", ["label"], set())
     assert request(mocks, "identity-app-grace-spa") == child(app, "identity")
+
+
+# --------------------------------------------------------------------------- used as a library
+
+
+@pytest.mark.parametrize("cfg", [configs.dcr(), configs.okta()], ids=["dcr", "okta"])
+def test_components_take_resource_options_from_their_caller(cfg: dict[str, Any]) -> None:
+    # a team's own program nests the components under its own component
+    import pulumi
+
+    from components.gateway import ApiGateway, GatewayArgs
+    from components.identity import IdentityArgs, build_identity
+    from components.portal import Portal, PortalArgs
+    from components.settings import parse_settings
+
+    settings = parse_settings(cfg)
+    mocks = install(cfg)
+
+    def program() -> None:
+        team = pulumi.ComponentResource("acme:platform:Team", "team")
+        opts = pulumi.ResourceOptions(parent=team)
+        apps = [app for _dev, app in settings.apps()]
+        identity = build_identity("id", IdentityArgs(settings=settings.identity, apps=apps), opts)
+        ids = {
+            svc.name: ApiGateway(
+                f"gw-{svc.name}", GatewayArgs(svc, identity.issuer, "application_id"), opts
+            ).service_id
+            for svc in settings.services
+        }
+        Portal("portal", PortalArgs(settings.developers, identity.clients, ids), opts)
+
+    run(program)
+    assert mocks.monitor is not None
+    parents = {name: r.parent for name, r in mocks.monitor.requests.items()}
+    assert parents["id"] == parents["gw-orders"] == parents["gw-billing"] == "team"
+    assert parents["portal"] == "team"
