@@ -412,3 +412,14 @@ def test_components_take_resource_options_from_their_caller(cfg: dict[str, Any])
     parents = {name: r.parent for name, r in mocks.monitor.requests.items()}
     assert parents["id"] == parents["gw-orders"] == parents["gw-billing"] == "team"
     assert parents["portal"] == "team"
+
+
+def test_objects_of_a_server_not_adopted_are_created_even_with_their_ids_given() -> None:
+    # a custom server that is created has no Okta id yet: its objects cannot be imported
+    cfg = configs.okta()
+    cfg["identity"]["authServer"] = {"name": "portal"}
+    cfg["identity"]["adopt"] = {"claimId": "oclAPP", "policyId": "00pK"}
+    mocks = deploy(cfg)
+    for name in ("identity-server", "identity-claim", "identity-policy"):
+        assert request(mocks, name).import_id == "", name
+        assert not request(mocks, name).retain_on_delete, name
