@@ -211,3 +211,93 @@ def test_updating_the_portal_settings_patches_only_what_differs(kong: Kong) -> N
     config = kong.http.get("/workspaces/default").json()["config"]
     assert config["portal_auto_approve"] is False and config["portal"] is True
     assert updated.outs["portal_auto_approve"] is False
+
+
+# -- adoption reads first -----------------------------------------------------------------------
+
+
+def test_adopting_a_developer_as_set_writes_nothing_and_a_differing_one_once(kong: Kong) -> None:
+    meta = json.dumps({"full_name": "Ada"})
+    existing = kong.http.post("/developers", json={"email": "ada@example.com", "meta": meta})
+    existing.raise_for_status()
+    dev = kong.provider(kd.DeveloperProvider)
+    kong.new_requests()
+    same = dev.create({"email": "ada@example.com", "meta": meta, "adopt": True})
+    assert same.id == existing.json()["id"] and writes(kong) == []
+    other = json.dumps({"full_name": "Ada L."})
+    changed = dev.create({"email": "ada@example.com", "meta": other, "adopt": True})
+    assert changed.id == same.id
+    assert writes(kong) == [("PATCH", f"/developers/{same.id}")]
+    assert kong.http.get(f"/developers/{same.id}").json()["meta"] == other
+
+
+def test_adopting_another_developers_application_is_refused_before_any_write(
+    kong: Kong,
+) -> None:
+    owner, app_id = developer_and_app(kong)
+    bob_meta = {"email": "bob@example.com", "meta": '{"full_name": "Bob"}'}
+    other = kong.http.post("/developers", json=bob_meta)
+    other.raise_for_status()
+    bob = other.json()["id"]
+    app = kong.provider(kd.ApplicationProvider)
+    kong.new_requests()
+    with pytest.raises(KongAdminError) as info:
+        app.create({"developer_id": bob, "name": "x", "custom_id": "0oa1", "adopt": True})
+    assert str(info.value) == (
+        f"Kong Application {app_id} with custom_id '0oa1' belongs to developer {owner}, not "
+        f"{bob}: adopt cannot move it; delete it or use its developer"
+    )
+    assert writes(kong) == []
+
+
+def test_adoption_finds_this_stacks_own_application_by_its_derived_id(kong: Kong) -> None:
+    """A killed run registered the app under an earlier client id: the next run (adopting)
+    finds it by the id derived from the resource's identity and updates it in place."""
+    dev_id, _ = developer_and_app(kong)
+    app = kong.provider(kd.ApplicationProvider)
+    seed = {kd.ID_SEED: "stack::project::Application::ada-app-2"}
+    first = app.create({"developer_id": dev_id, "name": "ada-2", "custom_id": "0oaOLD", **seed})
+    kong.new_requests()
+    again = app.create(
+        {"developer_id": dev_id, "name": "ada-2", "custom_id": "0oaNEW", "adopt": True, **seed}
+    )
+    assert again.id == first.id
+    assert writes(kong) == [("PATCH", f"/applications/{first.id}")]
+    assert kong.http.get(f"/applications/{first.id}").json()["custom_id"] == "0oaNEW"
+
+
+def test_adopting_a_service_that_does_not_exist_creates_it(kong: Kong) -> None:
+    svc = kong.provider(kd.ServiceProvider)
+    created = svc.create({"name": "fresh", "url": UPSTREAM, "adopt": True})
+    assert [m for m, _ in writes(kong)] == ["PUT"]
+    assert kong.http.get("/services/fresh").json()["id"] == created.id
+    assert created.outs["adopt"] is True
+
+
+def test_suspending_an_instance_patches_only_its_state(kong: Kong) -> None:
+    sid = service(kong)
+    registration(kong, sid)
+    _, app_id = developer_and_app(kong)
+    inst = kong.provider(kd.ApplicationInstanceProvider)
+    inputs = {"application_id": app_id, "service_id": sid, "status": 0}
+    created = inst.create(dict(inputs))
+    kong.new_requests()
+    inst.update(created.id, created.outs, {**inputs, "suspended": True})
+    base = f"/applications/{app_id}/application_instances/{created.id}"
+    assert writes(kong) == [("PATCH", base)]
+    live = kong.http.get(base).json()
+    assert (live["suspended"], live["status"]) == (True, 0)
+
+
+def test_a_consumer_claim_known_only_after_the_deployment_passes_check() -> None:
+    from pulumi.output import Unknown
+
+    plugin = kd.PluginProvider()
+    config = {"issuer": ISSUER, "consumer_claim": Unknown()}
+    news = {"name": "openid-connect", "config": config}
+    assert plugin.check({}, news).failures == []
+    bad = plugin.check({}, {"name": "openid-connect", "config": {"consumer_claim": "sub"}})
+    assert [(f.property, f.reason) for f in bad.failures] == [
+        ("config", "openid-connect `consumer_claim` must be a list (a claim path), got 'sub'; "
+         "e.g. ['application_id']")
+    ]  # fmt: skip
