@@ -1,0 +1,117 @@
+"""The program-side Kong resources (`providers.kong_resources`) under Pulumi mocks: what each
+declaration makes of a program's keyword arguments, and what the engine is told.
+
+These run in-process (the engine tests run the same constructors in a program subprocess),
+so they are what mutation testing sees of the resources.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pulumi
+import pytest
+
+from providers import kong_dynamic as kd
+from providers.kong_providers import ID_NAMESPACE
+from tests.program.mocks import PROJECT, RecordingMocks, RecordingMonitor, install, run
+
+
+class OptionsMonitor(RecordingMonitor):
+    """Also keeps the options the SDK sends that `RecordingMonitor` leaves out."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.options: dict[str, dict[str, Any]] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
+        self.options[request.name] = {
+            "delete_before_replace": request.deleteBeforeReplace,
+            "secret_outputs": sorted(request.additionalSecretOutputs),
+        }
+        return super().RegisterResource(request)
+
+
+def deploy(program: Any) -> tuple[RecordingMocks, OptionsMonitor]:
+    mocks = install()
+    monitor = OptionsMonitor(mocks)
+    mocks.monitor = monitor
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack="test", preview=False, monitor=monitor)
+    run(program)
+    return mocks, monitor
+
+
+def seed(typ: str, name: str, scope: str = "") -> str:
+    """The documented identity: stack, project, parent scope, type, name (`id_seed`)."""
+    return str(uuid.uuid5(ID_NAMESPACE, f"test::{PROJECT}::{scope}{typ}::{name}"))
+
+
+def test_inputs_are_the_declared_fields_with_defaults_and_outputs_unset() -> None:
+    def program() -> None:
+        kd.Service("svc", name="orders", url="http://orders.internal:8080/v1")
+        kd.ApplicationInstance("inst", application_id="a", service_id="s")
+        kd.WorkspacePortal("portal")
+
+    mocks, _ = deploy(program)
+    svc = mocks.named("svc").inputs
+    assert svc == {
+        "name": "orders",
+        "url": "http://orders.internal:8080/v1",
+        "adopt": False,
+        "id_seed": seed("pulumi-python:dynamic/kong:Service", "svc"),
+    }  # unset fields and outputs are None, which the engine drops
+    inst = mocks.named("inst").inputs
+    assert (inst["status"], inst["adopt"]) == (0, False)  # approved unless the program says
+    assert "suspended" not in inst
+    assert mocks.named("portal").inputs["portal"] is True
+
+
+def test_adopt_and_the_parent_reach_the_inputs() -> None:
+    def program() -> None:
+        parent = pulumi.ComponentResource("kong-okta-portal:test:Parent", "api")
+        kd.Route("route", name="r", service_id="s", adopt=True,
+                 opts=pulumi.ResourceOptions(parent=parent))  # fmt: skip
+
+    mocks, _ = deploy(program)
+    route = mocks.named("route").inputs
+    assert route["adopt"] is True
+    scope = "kong-okta-portal:test:Parent::api$"
+    assert route["id_seed"] == seed("pulumi-python:dynamic/kong:Route", "route", scope)
+
+
+def test_replacements_delete_first_unless_the_program_says_otherwise() -> None:
+    def program() -> None:
+        kd.Service("first", name="a", url="http://a.internal")
+        kd.Service(
+            "kept", name="b", url="http://b.internal",
+            opts=pulumi.ResourceOptions(delete_before_replace=False),
+        )  # fmt: skip
+
+    _, monitor = deploy(program)
+    assert monitor.options["first"]["delete_before_replace"] is True
+    assert monitor.options["kept"]["delete_before_replace"] is False
+
+
+def test_a_developers_password_is_always_a_secret_output_and_other_kinds_have_none() -> None:
+    def program() -> None:
+        kd.Developer("dev", email="ada@example.com", password="hunter2")
+        kd.Developer("plain", email="bob@example.com")
+        kd.Service("svc", name="orders", url="http://orders.internal")
+
+    mocks, monitor = deploy(program)
+    assert monitor.options["dev"]["secret_outputs"] == ["password"]
+    assert monitor.options["plain"]["secret_outputs"] == ["password"]
+    assert monitor.options["svc"]["secret_outputs"] == []
+    assert mocks.named("plain").inputs.get("password") is None
+
+
+def test_wrong_keyword_arguments_are_refused_with_their_names() -> None:
+    with pytest.raises(TypeError) as info:
+        kd.Service("svc", nmae="orders", url="http://x", colour="red")
+    assert str(info.value) == "Service() got unexpected keyword arguments ['colour', 'nmae']"
+    with pytest.raises(TypeError) as info:
+        kd.Application("app", name="n")
+    assert str(info.value) == (
+        "Application() missing required keyword arguments ['developer_id', 'custom_id']"
+    )
