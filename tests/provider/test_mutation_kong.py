@@ -301,3 +301,14 @@ def test_a_consumer_claim_known_only_after_the_deployment_passes_check() -> None
         ("config", "openid-connect `consumer_claim` must be a list (a claim path), got 'sub'; "
          "e.g. ['application_id']")
     ]  # fmt: skip
+
+
+def test_a_refusal_names_the_providers_workspace(kong: Kong) -> None:
+    kong.http.post("/workspaces", json={"name": "team-b"}).raise_for_status()
+    existing = kong.http.put("/team-b/services/orders", json={"url": UPSTREAM})
+    existing.raise_for_status()
+    svc = kong.provider(kd.ServiceProvider, workspace="team-b")
+    with pytest.raises(KongAdminError) as info:
+        svc.create({"name": "orders", "url": UPSTREAM})
+    assert str(info.value) == refusal("Service", "'orders'", existing.json()["id"], ws="team-b")
+    assert info.value.status == 409
