@@ -86,3 +86,20 @@ def test_first_pass_then_after(tmp_path: Path) -> None:
     text = report.render(report.load(after), after, first=first)
     assert "| pkg/ | 4 | 1 | 25.0% | 2 | 50.0% |" in text
     assert "Killed by the new tests (not killed in the first pass): 1." in text
+
+
+def test_mutation_runs_the_fast_test_dirs_without_engine_tests() -> None:
+    # README: mutants run against tests/policies, tests/provider and tests/program, engine-marked
+    # tests excluded; a test elsewhere is never run against a mutant
+    import tomllib
+
+    repo = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((repo / "pyproject.toml").read_text())["tool"]["mutmut"]
+    assert config["source_paths"] == ["providers", "components", "policies"]
+    assert config["pytest_add_cli_args_test_selection"] == [
+        "tests/policies",
+        "tests/provider",
+        "tests/program",
+    ]
+    args = config["pytest_add_cli_args"]
+    assert args[args.index("-m") + 1] == "not engine"
