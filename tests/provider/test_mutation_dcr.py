@@ -180,6 +180,16 @@ def as_registered(props: dict[str, Any]) -> dict[str, Any]:
 # -- adoption -------------------------------------------------------------------------------
 
 
+def test_adopting_a_service_client_with_set_response_types_writes_nothing(issuer: str) -> None:
+    """A client_credentials client's response types are never used: the program's value
+    stands, whatever the server keeps."""
+    props = service(issuer, client_name="ada-tokens", response_types=["token"])
+    existing = register(issuer, as_registered(props))
+    since = mark()
+    provider().create({**props, "adopt_client_id": existing["client_id"]})
+    assert [m for m, _, _ in sent(since)] == ["GET"]
+
+
 def test_adopting_a_service_client_as_it_is_reads_it_and_writes_nothing(issuer: str) -> None:
     existing = register(issuer, as_registered(service(issuer)))  # Okta answers ["token"]
     assert existing["response_types"] == ["token"]

@@ -312,3 +312,21 @@ def test_a_refusal_names_the_providers_workspace(kong: Kong) -> None:
         svc.create({"name": "orders", "url": UPSTREAM})
     assert str(info.value) == refusal("Service", "'orders'", existing.json()["id"], ws="team-b")
     assert info.value.status == 409
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "advice"),
+    [(405, 12, True), (405, None, False), (400, 12, False), (404, 12, False)],
+)
+def test_only_kongs_registration_refusal_gets_the_registration_advice(
+    status: int, code: int | None, advice: bool
+) -> None:
+    from providers.kong_admin import KongAdminClient, KongAdminSettings
+
+    exc = KongAdminError("Kong Admin API POST /x returned n", status=status, code=code)
+    inst = kd.ApplicationInstanceProvider()
+    with KongAdminClient(KongAdminSettings(admin_url="http://127.0.0.1:9")) as client:
+        err = inst._create_error(client, exc, {"application_id": "a", "service_id": "s1"})
+    assert ("Add a Plugin name='application-registration' on service s1" in str(err)) is advice
+    assert ("Dev Portal is off" in str(err)) is (status == 404)
+    assert err.status == status
