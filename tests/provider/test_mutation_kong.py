@@ -330,3 +330,17 @@ def test_only_kongs_registration_refusal_gets_the_registration_advice(
     assert ("Add a Plugin name='application-registration' on service s1" in str(err)) is advice
     assert ("Dev Portal is off" in str(err)) is (status == 404)
     assert err.status == status
+
+
+def test_adopting_portal_objects_that_do_not_exist_creates_them(kong: Kong) -> None:
+    dev = kong.provider(kd.DeveloperProvider)
+    meta = json.dumps({"full_name": "Cy"})
+    made = dev.create({"email": "cy@example.com", "meta": meta, "adopt": True})
+    app = kong.provider(kd.ApplicationProvider)
+    inputs = {"developer_id": made.id, "name": "cy-app", "custom_id": "0oaCY", "adopt": True}
+    made_app = app.create(inputs)
+    assert writes(kong) == [
+        ("POST", "/developers"),
+        ("POST", f"/developers/{made.id}/applications"),
+    ]
+    assert kong.http.get(f"/applications/{made_app.id}").json()["custom_id"] == "0oaCY"
