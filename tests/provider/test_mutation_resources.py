@@ -115,3 +115,34 @@ def test_wrong_keyword_arguments_are_refused_with_their_names() -> None:
     assert str(info.value) == (
         "Application() missing required keyword arguments ['developer_id', 'custom_id']"
     )
+
+
+def test_a_client_registration_is_stack_qualified_unless_adopted() -> None:
+    from providers.dcr import ClientRegistration
+
+    def program() -> None:
+        parent = pulumi.ComponentResource("kong-okta-portal:test:Parent", "ids")
+        opts = pulumi.ResourceOptions(parent=parent, delete_before_replace=False)
+        ClientRegistration(
+            "new",
+            issuer="https://id.example.com/oauth2/default",
+            client_name="ada",
+            grant_types=["client_credentials"],
+            opts=opts,
+        )
+        ClientRegistration("adopted", issuer="https://id.example.com/oauth2/default",
+                           client_name="bob", grant_types=["client_credentials"],
+                           adopt_client_id="0oaBOB")  # fmt: skip
+
+    mocks, monitor = deploy(program)
+    new, adopted = mocks.named("new").inputs, mocks.named("adopted").inputs
+    assert new["name_suffix"] == f" ({PROJECT}/test)"
+    assert new.get("adopt_client_id") is None
+    assert (adopted["name_suffix"], adopted["adopt_client_id"]) == ("", "0oaBOB")
+    assert new["response_types"] == [] and new["redirect_uris"] == []
+    assert monitor.options["new"]["secret_outputs"] == ["client_secret"]
+    assert monitor.options["adopted"]["secret_outputs"] == ["client_secret"]
+    # the caller's options are kept beside the secret output
+    assert monitor.options["new"]["delete_before_replace"] is False
+    assert monitor.requests["new"].parent == "ids"
+    assert monitor.requests["new"].typ == "pulumi-python:dynamic/identity:ClientRegistration"
