@@ -760,3 +760,30 @@ def test_a_lost_response_beside_a_client_with_other_grants_removes_only_the_orph
     created = provider().create(service(issuer, client_name="cousin"))
     ids = {c["client_id"] for c in _named_now(issuer, "cousin")}
     assert ids == {theirs["client_id"], created.id}
+
+
+def test_a_replacing_put_names_the_client_it_replaces(wire: dict[str, Any]) -> None:
+    """RFC 7592 (and Okta) want the client's id in the body of the PUT that replaces it."""
+    differing = {"client_id": "0oa1", "client_name": "old-name", "grant_types": ["implicit"]}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return httpx.Response(200, json=differing)
+        return httpx.Response(200, json=json.loads(request.content))
+
+    wire["server"] = Recorder(answer)
+    props = service(ISSUER_URL, adopt_client_id="0oa1")
+    provider().create(props)
+    provider().update("0oa1", service(ISSUER_URL), service(ISSUER_URL, client_name="new"))
+    bodies = [json.loads(r.content) for r in wire["server"].requests if r.method == "PUT"]
+    metadata = {
+        "client_name": "ada-batch",
+        "grant_types": ["client_credentials"],
+        "response_types": [],
+        "token_endpoint_auth_method": "client_secret_basic",
+        "application_type": "service",
+    }
+    assert bodies == [
+        {"client_id": "0oa1", **metadata},
+        {"client_id": "0oa1", **metadata, "client_name": "new"},
+    ]
