@@ -249,6 +249,18 @@ def test_dcr_identity_registers_each_client_under_itself() -> None:
     }
 
 
+def test_dcr_issuer_loses_its_trailing_slash_only() -> None:
+    # Okta's custom server ids end in any letter: only the slash goes
+    cfg = configs.dcr()
+    cfg["identity"]["issuer"] = "https://idp.example/oauth2/aus1X/"
+    mocks = deploy(cfg)
+    assert inputs(mocks, "identity-client-ada-web")["issuer"] == "https://idp.example/oauth2/aus1X"
+    assert mocks.monitor is not None
+    assert mocks.monitor.outputs["identity"]["token_endpoint"] == (
+        "https://idp.example/oauth2/aus1X/v1/token"
+    )
+
+
 # --------------------------------------------------------------------------- identity: okta
 
 OKTA = "okta:auth/"
