@@ -344,3 +344,21 @@ def test_adopting_portal_objects_that_do_not_exist_creates_them(kong: Kong) -> N
         ("POST", f"/developers/{made.id}/applications"),
     ]
     assert kong.http.get(f"/applications/{made_app.id}").json()["custom_id"] == "0oaCY"
+
+
+def test_applications_on_a_node_without_external_oauth2_read_whole() -> None:
+    from tests.provider.conftest import start_kong
+
+    with start_kong("--portal-app-auth", "kong-oauth2") as proc:
+        kong = Kong(proc.urls["admin"])
+        kong.reset()
+        app = kong.provider(kd.ApplicationProvider)
+        with pytest.raises(KongAdminError) as info:
+            app.create({"developer_id": "d", "name": "n", "custom_id": "c"})
+        assert str(info.value) == (
+            "Kong's portal_app_auth is 'kong-oauth2', but applications whose Reference Id "
+            "(custom_id) is the Okta client_id need 'external-oauth2': set "
+            "`portal_app_auth = external-oauth2` in kong.conf (or KONG_PORTAL_APP_AUTH) on "
+            "every node and restart Kong"
+        )
+        assert writes(kong) == []
