@@ -7,9 +7,11 @@ so they are what mutation testing sees of the resources.
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import Any
 
+import dill
 import pulumi
 import pytest
 
@@ -33,8 +35,23 @@ class OptionsMonitor(RecordingMonitor):
         return super().RegisterResource(request)
 
 
-def deploy(program: Any) -> tuple[RecordingMocks, OptionsMonitor]:
-    mocks = install()
+class ProviderMocks(RecordingMocks):
+    """Also keeps the provider each dynamic resource carries (what the engine will run)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.providers: dict[str, Any] = {}
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        if "__provider" in args.inputs:
+            blob = base64.b64decode(args.inputs["__provider"])
+            self.providers[args.name] = dill.loads(blob)
+        return super().new_resource(args)
+
+
+def deploy(program: Any) -> tuple[ProviderMocks, OptionsMonitor]:
+    install()
+    mocks = ProviderMocks()
     monitor = OptionsMonitor(mocks)
     mocks.monitor = monitor
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack="test", preview=False, monitor=monitor)
@@ -54,6 +71,8 @@ def test_inputs_are_the_declared_fields_with_defaults_and_outputs_unset() -> Non
         kd.WorkspacePortal("portal")
 
     mocks, _ = deploy(program)
+    assert type(mocks.providers["svc"]) is kd.ServiceProvider
+    assert type(mocks.providers["portal"]) is kd.WorkspacePortalProvider
     svc = mocks.named("svc").inputs
     assert svc == {
         "name": "orders",
@@ -118,7 +137,7 @@ def test_wrong_keyword_arguments_are_refused_with_their_names() -> None:
 
 
 def test_a_client_registration_is_stack_qualified_unless_adopted() -> None:
-    from providers.dcr import ClientRegistration
+    from providers.dcr import ClientRegistration, ClientRegistrationProvider
 
     def program() -> None:
         parent = pulumi.ComponentResource("kong-okta-portal:test:Parent", "ids")
@@ -135,6 +154,7 @@ def test_a_client_registration_is_stack_qualified_unless_adopted() -> None:
                            adopt_client_id="0oaBOB")  # fmt: skip
 
     mocks, monitor = deploy(program)
+    assert isinstance(mocks.providers["new"], ClientRegistrationProvider)
     new, adopted = mocks.named("new").inputs, mocks.named("adopted").inputs
     assert new["name_suffix"] == f" ({PROJECT}/test)"
     assert new.get("adopt_client_id") is None
