@@ -11,6 +11,10 @@ fate from the fates files (TOML: `[[fate]]` with `mutants` = names or globs, `ki
 `--save-first-pass` records the results of a full run (per-module counts and the names of the
 mutants not killed); `--first-pass` reads such a record back and adds a "first pass -> after"
 table, so a report written after new tests shows both.
+
+`--rechecked FILE` (JSON, mutant name -> exit code) applies verdicts from survivors run again
+against newer tests outside `mutmut run` (same mutated sources, the mutant chosen with
+`MUTANT_UNDER_TEST`); the report says which verdicts came from there.
 """
 
 from __future__ import annotations
@@ -156,6 +160,14 @@ def _first_pass_table(first: dict[str, Any], results: Results) -> list[str]:
     return lines
 
 
+def apply_rechecked(results: Results, rechecked: dict[str, int]) -> Results:
+    """The results with the re-checked verdicts in place of the ones mutmut recorded."""
+    return {
+        module: {name: rechecked.get(name, code) for name, code in codes.items()}
+        for module, codes in results.items()
+    }
+
+
 def render(
     results: Results,
     mutants: Path,
@@ -163,8 +175,14 @@ def render(
     fates: list[dict[str, Any]] | None = None,
     first: dict[str, Any] | None = None,
     preface: str = "",
+    rechecked: dict[str, int] | None = None,
 ) -> str:
     fates = fates or []
+    rechecked = rechecked or {}
+    if rechecked:
+        if first is None:
+            first = first_pass_record(results)
+        results = apply_rechecked(results, rechecked)
     header = "| {} | " + " | ".join(COLUMNS) + " | text survivors | score | score without text |"
     rule = "|---" * (len(COLUMNS) + 4) + "|"
     packages: dict[str, Counter] = defaultdict(Counter)
@@ -211,6 +229,8 @@ def render(
             kind = entry["kind"] if entry else "not yet killed"
             fate_counts[kind] += 1
             tags = [status(results[module][name])] + (["text"] if name in text else [])
+            if name in rechecked:
+                tags.append("re-checked")
             why = f": {entry['why']}" if entry else ""
             body.append(f"- `{name}` ({', '.join(tags)}) **{kind}**{why}")
         body.append("\n</details>\n")
@@ -236,6 +256,7 @@ def main() -> None:
     parser.add_argument("--fates", type=Path, action="append", help="TOML; repeatable")
     parser.add_argument("--first-pass", type=Path, help="a record from --save-first-pass")
     parser.add_argument("--save-first-pass", type=Path, help="write this run's record")
+    parser.add_argument("--rechecked", type=Path, help="JSON: mutant name -> exit code")
     args = parser.parse_args()
     results = load(args.mutants)
     if args.save_first_pass:
@@ -247,6 +268,7 @@ def main() -> None:
         fates=load_fates(fate_files),
         first=json.loads(args.first_pass.read_text()) if args.first_pass else None,
         preface=args.preface.read_text() if args.preface else "",
+        rechecked=json.loads(args.rechecked.read_text()) if args.rechecked else None,
     )
     if args.out:
         args.out.write_text(text)

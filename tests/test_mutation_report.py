@@ -103,3 +103,17 @@ def test_mutation_runs_the_fast_test_dirs_without_engine_tests() -> None:
     ]
     args = config["pytest_add_cli_args"]
     assert args[args.index("-m") + 1] == "not engine"
+
+
+def test_rechecked_verdicts_replace_the_recorded_ones_and_are_marked(tmp_path: Path) -> None:
+    mutants = _tree(tmp_path, FIRST)
+    text = report.render(
+        report.load(mutants),
+        mutants,
+        rechecked={"pkg.mod.x_f__mutmut_2": 1, "pkg.mod.x_g__mutmut_2": 0},
+    )
+    # first pass: 1 of 4 killed; after the re-check: 2 of 4
+    assert "| pkg/ | 4 | 1 | 25.0% | 2 | 50.0% |" in text
+    assert "x_f__mutmut_2`" not in text
+    assert "- `pkg.mod.x_g__mutmut_2` (survived, re-checked) **not yet killed**" in text
+    assert "- `pkg.mod.x_g__mutmut_1` (survived, text) **not yet killed**" in text
