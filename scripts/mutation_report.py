@@ -6,7 +6,8 @@
 Per module and per package: killed, survived, timed out, no test reaches the mutant, and not
 yet checked (a run stopped early). Score = killed / every checked mutant ("no tests" counts as
 a survivor). Every survivor is listed by name (`mutmut show NAME` prints the change) with its
-fate from the fates files (TOML: `[[fate]]` with `mutants` = names or globs, `kind`, `why`).
+fate from the fates files (TOML: `[[fate]]` with `mutants` = names or globs, `kind`, `why`;
+by default every `bench/results/mutation-fates*.toml`).
 
 `--save-first-pass` records the results of a full run (per-module counts and the names of the
 mutants not killed); `--first-pass` reads such a record back and adds a "first pass -> after"
@@ -46,7 +47,7 @@ STATUS = {
 }
 COLUMNS = ["killed", "survived", "timeout", "no tests", "suspicious", "not checked"]
 NOT_KILLED = ("survived", "no tests", "timeout", "suspicious")
-DEFAULT_FATES = Path("bench/results/mutation-fates.toml")
+DEFAULT_FATES = "bench/results/mutation-fates*.toml"  # one file per area, read in name order
 
 Results = dict[str, dict[str, int | None]]
 
@@ -261,7 +262,7 @@ def main() -> None:
     results = load(args.mutants)
     if args.save_first_pass:
         args.save_first_pass.write_text(json.dumps(first_pass_record(results), indent=1) + "\n")
-    fate_files = args.fates if args.fates else [DEFAULT_FATES] if DEFAULT_FATES.exists() else []
+    fate_files = args.fates or sorted(Path().glob(DEFAULT_FATES))
     text = render(
         results,
         args.mutants,
