@@ -133,3 +133,9 @@ def test_keys_are_the_camel_case_names() -> None:
     assert IdentityConnection.keys() == {
         "registrationEndpoint", "tlsVerify", "caBundle", "timeoutSeconds"
     }  # fmt: skip
+
+
+def test_provider_settings_hold_the_validated_values() -> None:
+    s = KongAdminSettings(admin_url="https://k.example.com/", timeout_seconds="7")  # type: ignore[arg-type]
+    assert s.admin_url == "https://k.example.com"
+    assert s.timeout_seconds == 7.0 and isinstance(s.timeout_seconds, float)
