@@ -324,3 +324,41 @@ def test_a_client_is_configured_from_its_settings(tmp_path: Path) -> None:
     assert "Kong-Admin-Token" not in seen[0].headers
     assert seen[0].extensions["timeout"]["connect"] == 10.0  # a connect never waits longer
     assert seen[0].extensions["timeout"]["read"] == 60.0
+
+
+def test_a_redirect_is_not_followed() -> None:
+    """The admin token must not travel to wherever a redirect points."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(301, headers={"Location": "https://elsewhere.example/x"})
+
+    with client_for(handler) as c, pytest.raises(KongAdminError) as info:
+        c.request("GET", "/services")
+    assert info.value.status == 301
+    assert seen == ["http://127.0.0.1:8001/services"]
+
+
+def test_clients_use_the_process_pool_for_their_tls_setting() -> None:
+    import certifi
+
+    from providers import connections
+
+    bundle = certifi.where()
+    connections.clear()
+    try:
+        for settings, key in (
+            (KongAdminSettings(admin_url="https://k.example.com"), (True, None)),
+            (KongAdminSettings(admin_url="https://k.example.com", tls_verify=False), (False, None)),
+            (
+                KongAdminSettings(admin_url="https://k.example.com", ca_bundle=bundle),
+                (True, bundle),
+            ),
+        ):
+            with KongAdminClient(settings) as c:
+                pool = c._http._transport._pool  # type: ignore[attr-defined]
+            assert pool is connections.shared_transport(*key)._pool  # type: ignore[attr-defined]
+        assert set(connections._TRANSPORTS) == {(True, None), (False, None), (True, bundle)}
+    finally:
+        connections.clear()

@@ -672,7 +672,8 @@ def test_a_listing_the_server_refuses_removes_nothing(wire: dict[str, Any]) -> N
 def test_read_takes_a_secret_the_server_shows_and_keeps_what_it_omits(
     wire: dict[str, Any],
 ) -> None:
-    answer = {"client_id": "0oa1", "client_name": "ada-batch", "client_secret": "rotated"}
+    answer = {"client_id": "0oa1", "client_name": "ada-batch", "client_secret": "rotated",
+              "issuer": "https://elsewhere.example.com"}  # fmt: skip
     wire["server"] = Recorder(json_answer(200, answer))
     state = {**service(ISSUER_URL), "client_id": "0oa1", "client_secret": "old"}
     read = provider().read("0oa1", state)
