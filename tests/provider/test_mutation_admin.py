@@ -362,3 +362,15 @@ def test_clients_use_the_process_pool_for_their_tls_setting() -> None:
         assert set(connections._TRANSPORTS) == {(True, None), (False, None), (True, bundle)}
     finally:
         connections.clear()
+
+
+def test_each_retry_is_logged_with_the_call_and_the_attempt(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    answers = [httpx.Response(503, json={}), httpx.Response(200, json={})]
+    with caplog.at_level("INFO", logger="providers.kong_admin"):
+        with client_for(lambda request: answers.pop(0)) as c:
+            c.request("GET", "/services")
+    assert [r.getMessage() for r in caplog.records] == [
+        "retrying GET /services after _TransientStatus (attempt 1)"
+    ]

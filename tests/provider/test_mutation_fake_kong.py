@@ -75,11 +75,12 @@ def writes(fake: dict[str, Any]) -> list[tuple[str, str]]:
     return [(m, p) for m, p, _ in fake["log"] if m != "GET"]
 
 
+@pytest.mark.parametrize("gateway", [502, 504])
 def test_a_retry_meeting_its_own_application_as_a_unique_clash_takes_it_over(
-    fake: dict[str, Any],
+    fake: dict[str, Any], gateway: int
 ) -> None:
     fake["routes"][("POST", "/developers/dev-1/applications")] = [
-        reply(502, {"message": "bad gateway"}),  # may have been applied
+        reply(gateway, {"message": "gateway"}),  # may have been applied
         reply(409, UNIQUE),
     ]
     fake["routes"][("GET", "/applications")] = reply(200, {"data": [app_row("k1", "dev-1")]})
