@@ -374,3 +374,24 @@ def test_each_retry_is_logged_with_the_call_and_the_attempt(
     assert [r.getMessage() for r in caplog.records] == [
         "retrying GET /services after _TransientStatus (attempt 1)"
     ]
+
+
+def test_retries_stop_at_the_time_budget_before_the_attempt_budget() -> None:
+    budget = RetryPolicy(attempts=100, max_seconds=0.05, backoff_initial=0.02, backoff_max=0.02)
+    with client_for(answer(503, {"message": "busy"}), retry=budget) as c:
+        with pytest.raises(KongAdminError) as info:
+            c.request("GET", "/services")
+    assert 1 <= c.attempts < budget.attempts
+    assert str(info.value).endswith(f"gave up after {c.attempts} attempts")
+
+
+def test_a_failure_that_is_not_the_networks_is_not_retried() -> None:
+    calls: list[str] = []
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        raise RuntimeError("a bug, not a flaky network")
+
+    with client_for(broken) as c, pytest.raises(RuntimeError):
+        c.request("GET", "/services")
+    assert calls == ["/services"]
