@@ -107,6 +107,7 @@ def test_an_unreachable_node_names_the_call_and_the_setting() -> None:
                 "`kong-okta-portal:kong.adminUrl` (http://127.0.0.1:9) and that Kong is reachable"
             )
             assert (info.value.method, info.value.status) == ("GET", None)
+            assert info.value.path.startswith("/")
 
 
 def test_giving_up_on_a_busy_node_says_how_often_it_tried() -> None:

@@ -788,3 +788,13 @@ def test_a_replacing_put_names_the_client_it_replaces(wire: dict[str, Any]) -> N
         {"client_id": "0oa1", **metadata},
         {"client_id": "0oa1", **metadata, "client_name": "new"},
     ]
+
+
+def test_an_update_records_a_secret_the_server_rotated(wire: dict[str, Any]) -> None:
+    wire["server"] = Recorder(json_answer(200, {"client_id": "0oa1", "client_secret": "new"}))
+    state = {**service(ISSUER_URL), "client_secret": "old"}
+    updated = provider().update("0oa1", state, service(ISSUER_URL, client_name="renamed"))
+    assert updated.outs["client_secret"] == "new"
+    wire["server"] = Recorder(json_answer(200, {"client_id": "0oa1"}))
+    kept = provider().update("0oa1", state, service(ISSUER_URL, client_name="renamed"))
+    assert kept.outs["client_secret"] == "old"

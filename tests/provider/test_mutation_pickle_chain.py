@@ -66,3 +66,37 @@ def test_without_the_guard_the_layers_pile_up(sdk_leaving_layers: Any) -> None:
     layer = pickle._Pickler.__dict__["_batch_setitems"]
     assert layer is not before
     assert pickle_chain._closes_over(layer, before) is False  # three deep, not one
+
+
+def test_a_layer_is_found_past_an_empty_closure_cell(sdk_leaving_layers: Any) -> None:
+    """The SDK's wrapper may close over names that are never bound (an empty cell) before the
+    previous layer: the layer is still recognised and taken off."""
+    before = pickle._Pickler.__dict__["_batch_setitems"]
+
+    def sdk(provider: object) -> str:
+        inner = pickle._Pickler._batch_setitems
+
+        def aaa_layer(self: Any, items: Any, *rest: Any) -> Any:
+            return aaa_unbound, inner(self, sorted(items), *rest)  # noqa: F821
+
+        if provider is None:
+            aaa_unbound = None  # never runs: the cell stays empty
+        pickle._Pickler._batch_setitems = aaa_layer
+        return "pickled"
+
+    assert pickle_chain.unchained(sdk)(object()) == "pickled"
+    assert pickle._Pickler.__dict__["_batch_setitems"] is before
+
+
+def test_a_replacement_that_is_no_function_is_kept(sdk_leaving_layers: Any) -> None:
+    import functools
+
+    before = pickle._Pickler.__dict__["_batch_setitems"]
+    replacement = functools.partial(before)
+
+    def sdk(provider: object) -> str:
+        pickle._Pickler._batch_setitems = replacement
+        return "pickled"
+
+    assert pickle_chain.unchained(sdk)(object()) == "pickled"
+    assert pickle._Pickler.__dict__["_batch_setitems"] is replacement

@@ -82,8 +82,10 @@ def test_loopback_hosts(host: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "host", [None, "", "kong.example.com", "localhost.example.com", "10.0.0.1", "::2", "128.0.0.1"]
-)
+    "host",
+    [None, "", "kong.example.com", "localhost.example.com", "10.0.0.1", "::2", "128.0.0.1",
+     "Xlocalhost", "localhostX"],
+)  # fmt: skip
 def test_other_hosts_are_not_loopback(host: str | None) -> None:
     assert is_loopback_host(host) is False
 
@@ -139,3 +141,17 @@ def test_provider_settings_hold_the_validated_values() -> None:
     s = KongAdminSettings(admin_url="https://k.example.com/", timeout_seconds="7")  # type: ignore[arg-type]
     assert s.admin_url == "https://k.example.com"
     assert s.timeout_seconds == 7.0 and isinstance(s.timeout_seconds, float)
+
+
+def test_a_plain_http_registration_endpoint_is_refused_off_loopback() -> None:
+    conf = {"registrationEndpoint": "http://id.example.com/oauth2/v1/clients"}
+    assert problems(IdentityConnection, conf, "identity") == (
+        "`kong-okta-portal:identity.registrationEndpoint` = "
+        "'http://id.example.com/oauth2/v1/clients': expected an https URL for the identity "
+        "provider (plain http only on loopback)"
+    )
+    local = {"registrationEndpoint": "http://127.0.0.1:8090/oauth2/v1/clients"}
+    assert (
+        IdentityConnection.model_validate(local).registration_endpoint
+        == local["registrationEndpoint"]
+    )
