@@ -396,3 +396,11 @@ def test_a_failure_that_is_not_the_networks_is_not_retried() -> None:
     with client_for(broken) as c, pytest.raises(RuntimeError):
         c.request("GET", "/services")
     assert calls == ["/services"]
+
+
+def test_a_wait_that_would_overrun_the_time_budget_is_not_started() -> None:
+    budget = RetryPolicy(attempts=3, max_seconds=0.2, backoff_initial=0.5, backoff_max=0.5)
+    with client_for(answer(503, {"message": "busy"}), retry=budget) as c:
+        with pytest.raises(KongAdminError):
+            c.request("GET", "/services")
+    assert c.attempts == 1

@@ -85,7 +85,8 @@ def test_kong_failures_get_the_fix_for_their_status(status: object, fix: str | N
 @pytest.mark.parametrize(
     ("status", "fix"),
     [(401, errors._REGISTRATION_FIXES[401]), (403, errors._REGISTRATION_FIXES[403]),
-     (400, errors._REGISTRATION_FIXES[400]), (502, errors._SERVER_FIX), (409, None), (0, None)],
+     (400, errors._REGISTRATION_FIXES[400]), (500, errors._SERVER_FIX), (502, errors._SERVER_FIX),
+     (409, None), (0, None)],
 )  # fmt: skip
 def test_registration_failures_get_the_identity_providers_fix(status: int, fix: str | None) -> None:
     assert errors._fix_for(RegistrationError("create", status, {})) == fix
@@ -108,6 +109,7 @@ def test_a_registration_failure_with_no_number_gets_no_fix() -> None:
 def test_headline_is_cut_at_the_first_colon_or_full_stop() -> None:
     assert errors._split_headline("a: b. c") == ("a", "b. c")
     assert errors._split_headline("a. b: c") == ("a", "b: c")
+    assert errors._split_headline("a. b. c") == ("a", "b. c")
     assert errors._split_headline("no cut here") == ("no cut here", "")
     # a cut at the very start is no headline at all
     assert errors._split_headline(": x") == (": x", "")
@@ -130,6 +132,13 @@ def test_a_message_that_says_what_to_do_keeps_its_own_advice() -> None:
     # matched whatever the case of the message
     shouting = "Kong Admin API POST /x returned 409: PLEASE RENAME IT"
     assert "Fix:" not in errors.describe(KongAdminError(shouting, status=409))
+
+
+def test_a_message_ending_in_a_capital_x_keeps_it() -> None:
+    exc = KongAdminError("Kong Admin API GET /x returned 404: no route /X.", status=404)
+    assert (
+        errors.describe(exc) == f"Kong Admin API GET /x returned 404:\nno route /X. Fix: {FIX_404}"
+    )
 
 
 def test_a_message_with_a_full_stop_gets_the_fix_after_one_full_stop() -> None:
