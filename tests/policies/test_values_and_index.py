@@ -258,3 +258,17 @@ def test_an_okta_stack_manages_its_auth_server() -> None:
     s = StackBuilder()
     s.add(values.OKTA_CLAIM, "claim", {"name": "application_id"})
     assert stack_of(s.args()).manages_okta_auth_server()
+
+
+def test_a_dependency_names_the_service_even_when_the_id_was_sent_without_a_value() -> None:
+    # an input from an output that resolved to nothing is sent as null (dropped from the props),
+    # while the engine still records the dependency on the resource it came from
+    s = StackBuilder()
+    s.add(SERVICE, "orders", {"name": "orders"})
+    s.add(ROUTE, "orders-route", {}, service_id="orders")
+    s.add(PLUGIN, "on-service", {"name": "openid-connect"}, service_id="orders")
+    s.add(PLUGIN, "on-route", {"name": "openid-connect"}, route_id="orders-route")
+    stack = stack_of(s.args())
+    orders = s.by_name["orders"].urn
+    assert stack.service_of_plugin(stack.resources[2]) == orders
+    assert stack.service_of_plugin(stack.resources[3]) == orders
