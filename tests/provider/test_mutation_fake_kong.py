@@ -154,3 +154,26 @@ def test_an_unreachable_node_names_the_write_it_could_not_send(fake: dict[str, A
     assert str(info.value).startswith(
         "Kong Admin API PATCH /developers/d1 failed after 3 attempts: ConnectError"
     )
+
+
+def test_the_portal_auth_the_program_sets_wins_over_the_default(fake: dict[str, Any]) -> None:
+    fake["routes"][("GET", "/workspaces/default")] = reply(200, {"id": "w", "config": {}})
+    fake["routes"][("PATCH", "/workspaces/default")] = lambda request: reply(
+        200, {"id": "w", "config": json.loads(request.content)["config"]}
+    )
+    portal = provider(kd.WorkspacePortalProvider)
+    portal.create({"portal": True, "portal_auth": "basic-auth"})
+    (patch,) = [body for m, _, body in fake["log"] if m == "PATCH"]
+    assert patch == {"config": {"portal": True, "portal_auth": "basic-auth"}}
+
+
+def test_a_workspace_read_that_fails_names_the_call(fake: dict[str, Any]) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    fake["routes"][("GET", "/workspaces/default")] = refuse
+    with pytest.raises(KongAdminError) as info:
+        provider(kd.WorkspacePortalProvider).create({"portal": True})
+    assert str(info.value).startswith(
+        "Kong Admin API GET /workspaces/default failed after 3 attempts: ConnectError"
+    )
