@@ -435,3 +435,25 @@ def test_objects_of_a_server_not_adopted_are_created_even_with_their_ids_given()
     for name in ("identity-server", "identity-claim", "identity-policy"):
         assert request(mocks, name).import_id == "", name
         assert not request(mocks, name).retain_on_delete, name
+
+
+def test_objects_set_up_by_hand_on_the_default_server_are_imported_under_default() -> None:
+    cfg = configs.okta()  # the default server: looked up, never created or imported
+    cfg["identity"]["adopt"] = {"claimId": "oclAPP", "policyId": "00pK"}
+    mocks = deploy(cfg)
+    assert request(mocks, "identity-claim").import_id == "default/oclAPP"
+    assert request(mocks, "identity-policy").import_id == "default/00pK"
+
+
+def test_the_token_endpoint_follows_the_issuer_okta_reports(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.program import mocks as program_mocks
+
+    # a server id may end in any letter; only a trailing slash is dropped
+    monkeypatch.setattr(program_mocks, "OKTA_ISSUER", "https://dev-1.okta.example/oauth2/ausX/")
+    mocks = deploy(configs.okta())
+    assert mocks.monitor is not None
+    assert mocks.monitor.outputs["identity"]["token_endpoint"] == (
+        "https://dev-1.okta.example/oauth2/ausX/v1/token"
+    )
