@@ -47,6 +47,11 @@ STATUS = {
 }
 COLUMNS = ["killed", "survived", "timeout", "no tests", "suspicious", "not checked"]
 NOT_KILLED = ("survived", "no tests", "timeout", "suspicious")
+# a mutant whose tests ran past mutmut's CPU limit did not pass them: caught, not killed outright
+TIMEOUT_FATE = {
+    "kind": "caught by timeout",
+    "why": "the tests did not finish within mutmut's CPU-time limit (they did not pass)",
+}
 DEFAULT_FATES = "bench/results/mutation-fates*.toml"  # one file per area, read in name order
 
 Results = dict[str, dict[str, int | None]]
@@ -227,6 +232,8 @@ def render(
         body.append(f"<details><summary>{module}: {len(names)} ({len(text)} text only)</summary>\n")
         for name in names:
             entry = fate_of(name, fates)
+            if entry is None and status(results[module][name]) == "timeout":
+                entry = TIMEOUT_FATE
             kind = entry["kind"] if entry else "not yet killed"
             fate_counts[kind] += 1
             tags = [status(results[module][name])] + (["text"] if name in text else [])

@@ -117,3 +117,10 @@ def test_rechecked_verdicts_replace_the_recorded_ones_and_are_marked(tmp_path: P
     assert "x_f__mutmut_2`" not in text
     assert "- `pkg.mod.x_g__mutmut_2` (survived, re-checked) **not yet killed**" in text
     assert "- `pkg.mod.x_g__mutmut_1` (survived, text) **not yet killed**" in text
+
+
+def test_a_timed_out_mutant_is_reported_as_caught_by_timeout(tmp_path: Path) -> None:
+    mutants = _tree(tmp_path, {**FIRST, "pkg.mod.x_f__mutmut_2": -24})
+    text = report.render(report.load(mutants), mutants)
+    assert "| pkg/mod.py | 1 | 1 | 1 | 1 | 0 | 0 | 1 | 25.0% | 33.3% |" in text
+    assert "- `pkg.mod.x_f__mutmut_2` (timeout) **caught by timeout**: the tests did not" in text
