@@ -177,3 +177,16 @@ def test_a_workspace_read_that_fails_names_the_call(fake: dict[str, Any]) -> Non
     assert str(info.value).startswith(
         "Kong Admin API GET /workspaces/default failed after 3 attempts: ConnectError"
     )
+
+
+def test_a_portal_switch_that_fails_names_the_write(fake: dict[str, Any]) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    fake["routes"][("GET", "/workspaces/default")] = reply(200, {"id": "w", "config": {}})
+    fake["routes"][("PATCH", "/workspaces/default")] = refuse
+    with pytest.raises(KongAdminError) as info:
+        provider(kd.WorkspacePortalProvider).create({"portal": True})
+    assert str(info.value).startswith(
+        "Kong Admin API PATCH /workspaces/default failed after 3 attempts: ConnectError"
+    )
