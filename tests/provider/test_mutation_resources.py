@@ -166,3 +166,18 @@ def test_a_client_registration_is_stack_qualified_unless_adopted() -> None:
     assert monitor.options["new"]["delete_before_replace"] is False
     assert monitor.requests["new"].parent == "ids"
     assert monitor.requests["new"].typ == "pulumi-python:dynamic/identity:ClientRegistration"
+
+
+def test_a_resource_exposes_its_declared_outputs() -> None:
+    seen: dict[str, Any] = {}
+
+    def program() -> None:
+        svc = kd.Service("svc", name="orders", url="http://orders.internal")
+        dev = kd.Developer("dev", email="ada@example.com")
+        svc.kong_id.apply(lambda v: seen.__setitem__("kong_id", v))
+        dev.consumer_id.apply(lambda v: seen.__setitem__("consumer_id", v))
+        svc.created_at.apply(lambda v: seen.__setitem__("created_at", v))
+
+    deploy(program)
+    # the mocks answer kong_id for every Kong kind; unset outputs resolve to None
+    assert seen == {"kong_id": "kong-svc", "consumer_id": None, "created_at": None}
