@@ -79,3 +79,36 @@ def test_ref_id_and_service_url() -> None:
         "https://h:8443"
     )
     assert service_url({"protocol": "grpc", "host": "h", "port": None}) == "grpc://h"
+
+
+def test_only_meta_text_is_read_as_json() -> None:
+    assert normalise("name", '{"a": 1}') == '{"a": 1}'
+    assert normalise("custom_id", "123") == "123"
+
+
+def test_sets_of_objects_compare_whatever_order_their_keys_were_written_in() -> None:
+    a_first = [{"a": 1, "b": 2}, {"a": 3}]
+    b_first = [{"b": 2, "a": 1}, {"a": 3}]
+    assert normalise("hosts", b_first) == normalise("hosts", a_first) == a_first
+
+
+def test_openid_connect_config_as_the_guide_means_it() -> None:
+    from providers.kong_kinds import GUIDE_TYPO_MESSAGE
+    from providers.kong_plugins import openid_connect
+
+    assert openid_connect(issuer="https://i", consumer_claim="application_id") == {
+        "issuer": "https://i",
+        "consumer_claim": ["application_id"],
+        "consumer_by": ["custom_id"],
+        "auth_methods": ["bearer"],
+        "verify_parameters": False,
+    }
+    full = openid_connect(
+        issuer="https://i", audience_required=("api",), scopes_required=["s"],
+        consumer_optional=False, display_errors=True,
+    )  # fmt: skip
+    assert full["audience_required"] == ["api"] and full["scopes_required"] == ["s"]
+    assert full["consumer_optional"] is False and full["display_errors"] is True
+    with pytest.raises(ValueError) as info:
+        openid_connect(issuer="https://i", verify_credentials=False)
+    assert str(info.value) == GUIDE_TYPO_MESSAGE
