@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from components.identity import ClientCredentials
 from components.portal import developer_key
 from tests.program import configs
 from tests.program.mocks import RecordingMocks, Request, install, run
@@ -189,6 +190,43 @@ def test_portal_registers_developers_apps_and_contracts_under_itself() -> None:
     }  # fmt: skip
     assert mocks.monitor is not None
     assert mocks.monitor.outputs["portal"] == {"developers": 2, "applications": 4}
+
+
+def test_the_portal_hands_out_each_developers_and_applications_kong_id() -> None:
+    from components.portal import Portal, PortalArgs
+    from components.settings import parse_settings
+
+    settings = parse_settings(configs.dcr())
+    install(configs.dcr())
+    seen: dict[str, Any] = {}
+
+    def program() -> Any:
+        import pulumi
+
+        clients = {
+            app.name: ClientCredentials(pulumi.Output.from_input(f"cid-{app.name}"),
+                                        pulumi.Output.secret("s"))
+            for _dev, app in settings.apps()
+        }  # fmt: skip
+        ids = {s.name: pulumi.Output.from_input(f"svc-{s.name}") for s in settings.services}
+        portal = Portal("portal", PortalArgs(settings.developers, clients, ids))
+        return pulumi.Output.all(
+            devs=pulumi.Output.all(**portal.developer_ids),
+            apps=pulumi.Output.all(**portal.application_ids),
+        ).apply(seen.update)
+
+    run(program)
+    assert seen == {
+        "devs": {
+            "ada@example.com": "kong-portal-ada-example-com-developer",
+            "grace@example.com": "kong-portal-grace-example-com-developer",
+        },
+        "apps": {
+            name: f"kong-portal-{dev}-example-com-app-{name}"
+            for dev, name in [("ada", "ada-batch"), ("ada", "ada-web"),
+                              ("grace", "grace-spa"), ("grace", "grace-cli")]
+        },
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(("status", "code"), [("rejected", 2), ("revoked", 3)])

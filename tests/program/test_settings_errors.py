@@ -349,6 +349,12 @@ MORE_CASES: list[tuple[str, Edit, str]] = [
         "expected no identity.adopt with provider dcr (adopted clients are apps[].clientId)",
     ),
     (
+        "proxy-url-plain-http",
+        _set(["proxyUrl"], "http://kong.example.com:8000"),
+        "kong-okta-portal:proxyUrl = 'http://kong.example.com:8000': expected an https URL for "
+        "the Kong proxy (plain http only on loopback)",
+    ),
+    (
         "scope-twice",
         _set(["identity", "scopes"], ["a", "a"]),
         'kong-okta-portal:identity.scopes = ["a", "a"]: expected each scope once',
@@ -383,6 +389,15 @@ def test_the_whole_line_of_each_problem(edit: Edit, line: str) -> None:
     with pytest.raises(SettingsError) as info:
         parse_settings(cfg)
     assert f"  - {line}" in str(info.value).splitlines(), str(info.value)
+
+
+def test_a_route_may_match_on_hosts_or_methods_alone() -> None:
+    cfg = configs.dcr()
+    cfg["services"][0]["route"] = {"hosts": ["orders.example.com"]}
+    cfg["services"][1]["route"] = {"methods": ["POST"]}
+    services = parse_settings(cfg).services
+    assert services[0].route.hosts == ["orders.example.com"]
+    assert services[1].route.methods == ["POST"]
 
 
 @pytest.mark.parametrize(
