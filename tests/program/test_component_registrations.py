@@ -149,7 +149,9 @@ def test_developer_key_is_the_email_lower_case_slugged(email: str, key: str) -> 
 
 
 def test_portal_registers_developers_apps_and_contracts_under_itself() -> None:
-    mocks = deploy(configs.dcr())
+    cfg = configs.dcr()
+    cfg["developers"][0]["apps"][1]["description"] = "Ada's billing dashboard"
+    mocks = deploy(cfg)
     kong = "pulumi-python:dynamic/kong:"
     assert request(mocks, "portal") == child(
         "kong-okta-portal:portal:Portal", "kong-okta-portal-test"
@@ -173,7 +175,7 @@ def test_portal_registers_developers_apps_and_contracts_under_itself() -> None:
     )  # fmt: skip
     assert inputs(mocks, "portal-ada-example-com-app-ada-web") == {
         "name": "ada-web", "developer_id": "kong-portal-ada-example-com-developer",
-        "custom_id": "cid-identity-client-ada-web",
+        "custom_id": "cid-identity-client-ada-web", "description": "Ada's billing dashboard",
         "redirect_uri": "https://ada.example.com/callback", "adopt": False,
     }  # fmt: skip
     # no redirect URI (client credentials): none is sent
