@@ -112,3 +112,17 @@ def test_openid_connect_config_as_the_guide_means_it() -> None:
     with pytest.raises(ValueError) as info:
         openid_connect(issuer="https://i", verify_credentials=False)
     assert str(info.value) == GUIDE_TYPO_MESSAGE
+
+
+def test_application_registration_config_defaults_and_description() -> None:
+    from providers.kong_plugins import application_registration
+
+    assert application_registration(display_name="Orders") == {
+        "display_name": "Orders", "auto_approve": False, "show_issuer": False
+    }  # fmt: skip
+    assert application_registration(
+        display_name="Orders", description="the orders API", auto_approve=True, show_issuer=True
+    ) == {
+        "display_name": "Orders", "auto_approve": True, "show_issuer": True,
+        "description": "the orders API",
+    }  # fmt: skip
