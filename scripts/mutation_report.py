@@ -146,15 +146,15 @@ def _first_pass_table(first: dict[str, Any], results: Results) -> list[str]:
     for module, codes in results.items():
         after[_package(module)] += counts_of(codes)
     lines = [
-        "| package | mutants | killed, first pass | score, first pass | killed, after |"
-        " score, after |",
+        "| package | mutants checked / all | killed, first pass | score, first pass |"
+        " killed, after | score, after |",
         "|---|---|---|---|---|---|",
     ]
     for package in sorted(before.keys() | after.keys()):
         b, a = before[package], after[package]
         lines.append(
-            f"| {package} | {sum(a.values())} | {b['killed']} | {score(b)} | {a['killed']} |"
-            f" {score(a)} |"
+            f"| {package} | {sum(a.values()) - a['not checked']} / {sum(a.values())} |"
+            f" {b['killed']} | {score(b)} | {a['killed']} | {score(a)} |"
         )
     killed_since = [
         name
@@ -162,7 +162,11 @@ def _first_pass_table(first: dict[str, Any], results: Results) -> list[str]:
         for name in record["not_killed"]
         if status(results.get(module, {}).get(name)) == "killed"
     ]
-    lines += ["", f"Killed by the new tests (not killed in the first pass): {len(killed_since)}."]
+    lines += [
+        "",
+        f"Killed by the new tests (not killed in the first pass): {len(killed_since)}."
+        " Scores are over checked mutants only.",
+    ]
     return lines
 
 

@@ -84,7 +84,7 @@ def test_first_pass_then_after(tmp_path: Path) -> None:
     ]
     after = _tree(tmp_path / "b", {**FIRST, "pkg.mod.x_f__mutmut_2": 1})
     text = report.render(report.load(after), after, first=first)
-    assert "| pkg/ | 4 | 1 | 25.0% | 2 | 50.0% |" in text
+    assert "| pkg/ | 4 / 4 | 1 | 25.0% | 2 | 50.0% |" in text
     assert "Killed by the new tests (not killed in the first pass): 1." in text
 
 
@@ -113,7 +113,7 @@ def test_rechecked_verdicts_replace_the_recorded_ones_and_are_marked(tmp_path: P
         rechecked={"pkg.mod.x_f__mutmut_2": 1, "pkg.mod.x_g__mutmut_2": 0},
     )
     # first pass: 1 of 4 killed; after the re-check: 2 of 4
-    assert "| pkg/ | 4 | 1 | 25.0% | 2 | 50.0% |" in text
+    assert "| pkg/ | 4 / 4 | 1 | 25.0% | 2 | 50.0% |" in text
     assert "x_f__mutmut_2`" not in text
     assert "- `pkg.mod.x_g__mutmut_2` (survived, re-checked) **not yet killed**" in text
     assert "- `pkg.mod.x_g__mutmut_1` (survived, text) **not yet killed**" in text
