@@ -119,3 +119,10 @@ def test_closing_a_client_keeps_the_pool_and_clear_closes_it() -> None:
     connections._TRANSPORTS[(True, "/rotated.pem")] = pool  # type: ignore[assignment]
     connections.clear()
     assert pool.closed is True and connections._TRANSPORTS == {}
+
+
+def test_each_pool_verifies_with_its_settings_context(tmp_path: Path) -> None:
+    path, _ = one_ca(tmp_path)
+    for key in ((True, None), (False, None), (True, str(path))):
+        pool = pool_of(connections.shared_transport(*key))
+        assert pool._pool._ssl_context is connections.ssl_context(*key)  # type: ignore[attr-defined]

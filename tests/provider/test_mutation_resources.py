@@ -14,6 +14,7 @@ from typing import Any
 import dill
 import pulumi
 import pytest
+from pulumi.runtime import rpc
 
 from providers import kong_dynamic as kd
 from providers.kong_providers import ID_NAMESPACE
@@ -114,13 +115,18 @@ def test_replacements_delete_first_unless_the_program_says_otherwise() -> None:
 
 def test_a_developers_password_is_always_a_secret_output_and_other_kinds_have_none() -> None:
     def program() -> None:
-        kd.Developer("dev", email="ada@example.com", password="hunter2")
+        parent = pulumi.ComponentResource("kong-okta-portal:test:Parent", "team")
+        kd.Developer("dev", email="ada@example.com", password="hunter2",
+                     opts=pulumi.ResourceOptions(parent=parent))  # fmt: skip
         kd.Developer("plain", email="bob@example.com")
         kd.Service("svc", name="orders", url="http://orders.internal")
 
     mocks, monitor = deploy(program)
     assert monitor.options["dev"]["secret_outputs"] == ["password"]
     assert monitor.options["plain"]["secret_outputs"] == ["password"]
+    assert monitor.requests["dev"].parent == "team"  # the caller's options kept beside it
+    password = mocks.named("dev").inputs["password"]  # sent, wrapped as a secret
+    assert password == {rpc._special_sig_key: rpc._special_secret_sig, "value": "hunter2"}
     assert monitor.options["svc"]["secret_outputs"] == []
     assert mocks.named("plain").inputs.get("password") is None
 
