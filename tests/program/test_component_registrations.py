@@ -497,3 +497,37 @@ def test_the_token_endpoint_follows_the_issuer_okta_reports(
     assert mocks.monitor.outputs["identity"]["token_endpoint"] == (
         "https://dev-1.okta.example/oauth2/ausX/v1/token"
     )
+
+
+def test_okta_client_secrets_reach_the_stack_outputs_as_secrets() -> None:
+    from components.identity import IdentityArgs, OktaIdentity
+    from components.settings import parse_settings
+
+    settings = parse_settings(configs.okta())
+    install(configs.okta())
+    seen: dict[str, Any] = {}
+
+    def program() -> Any:
+        import asyncio
+
+        apps = [app for _dev, app in settings.apps()]
+        identity = OktaIdentity("identity", IdentityArgs(settings=settings.identity, apps=apps))
+        batch = identity.clients["ada-batch"]
+
+        async def secret() -> None:
+            seen["secret"] = await batch.client_secret.is_secret()
+
+        return batch.client_secret.apply(lambda v: seen.update(value=v)), asyncio.ensure_future(
+            secret()
+        )
+
+    run(program)
+    assert seen == {"value": "secret-identity-app-ada-batch", "secret": True}
+
+
+def test_settings_find_a_service_by_name() -> None:
+    from components.settings import parse_settings
+
+    settings = parse_settings(configs.dcr())
+    assert settings.service("billing").url == "https://billing.internal.example/v1"
+    assert settings.service("orders").url == "http://127.0.0.1:9000/orders"
