@@ -531,3 +531,13 @@ def test_settings_find_a_service_by_name() -> None:
     settings = parse_settings(configs.dcr())
     assert settings.service("billing").url == "https://billing.internal.example/v1"
     assert settings.service("orders").url == "http://127.0.0.1:9000/orders"
+
+
+def test_a_browser_app_with_the_code_flow_is_a_public_client() -> None:
+    cfg = configs.okta()
+    cfg["developers"][0]["apps"][1]["oktaAppType"] = "browser"  # ada-web: authorization_code
+    mocks = deploy(cfg)
+    app = inputs(mocks, "identity-app-ada-web")
+    assert (app["type"], app["tokenEndpointAuthMethod"], app["pkceRequired"]) == (
+        "browser", "none", True,
+    )  # fmt: skip
