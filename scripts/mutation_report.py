@@ -268,7 +268,9 @@ def main() -> None:
     parser.add_argument("--fates", type=Path, action="append", help="TOML; repeatable")
     parser.add_argument("--first-pass", type=Path, help="a record from --save-first-pass")
     parser.add_argument("--save-first-pass", type=Path, help="write this run's record")
-    parser.add_argument("--rechecked", type=Path, help="JSON: mutant name -> exit code")
+    parser.add_argument(
+        "--rechecked", type=Path, action="append", help="JSON: mutant name -> exit code; repeatable"
+    )
     args = parser.parse_args()
     results = load(args.mutants)
     if args.save_first_pass:
@@ -280,7 +282,9 @@ def main() -> None:
         fates=load_fates(fate_files),
         first=json.loads(args.first_pass.read_text()) if args.first_pass else None,
         preface=args.preface.read_text() if args.preface else "",
-        rechecked=json.loads(args.rechecked.read_text()) if args.rechecked else None,
+        rechecked={
+            k: v for f in args.rechecked or [] for k, v in json.loads(f.read_text()).items()
+        },
     )
     if args.out:
         args.out.write_text(text)
