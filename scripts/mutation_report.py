@@ -1,19 +1,33 @@
 """Summarise a `mutmut run` (the results it keeps in mutants/**/*.meta) as a Markdown report.
 
-    python -m scripts.mutation_report [--out FILE]
+    python -m scripts.mutation_report [--out FILE] [--preface FILE]
+        [--first-pass FILE | --save-first-pass FILE] [--fates FILE ...]
 
 Per module and per package: killed, survived, timed out, no test reaches the mutant, and not
-yet checked (a run stopped early). Score = killed / every checked mutant (no-test counts as a
-survivor). The survivors are listed by name; `mutmut show NAME` prints the change.
+yet checked (a run stopped early). Score = killed / every checked mutant ("no tests" counts as
+a survivor). Every survivor is listed by name (`mutmut show NAME` prints the change) with its
+fate from the fates files (TOML: `[[fate]]` with `mutants` = names or globs, `kind`, `why`;
+by default every `bench/results/mutation-fates*.toml`).
+
+`--save-first-pass` records the results of a full run (per-module counts and the names of the
+mutants not killed); `--first-pass` reads such a record back and adds a "first pass -> after"
+table, so a report written after new tests shows both.
+
+`--rechecked FILE` (JSON, mutant name -> exit code) applies verdicts from survivors run again
+against newer tests outside `mutmut run` (same mutated sources, the mutant chosen with
+`MUTANT_UNDER_TEST`); the report says which verdicts came from there.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import fnmatch
 import json
+import tomllib
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 # mutmut's exit codes (mutmut/stats.py `status_by_exit_code`)
 STATUS = {
@@ -32,13 +46,22 @@ STATUS = {
     None: "not checked",
 }
 COLUMNS = ["killed", "survived", "timeout", "no tests", "suspicious", "not checked"]
+NOT_KILLED = ("survived", "no tests", "timeout", "suspicious")
+# a mutant whose tests ran past mutmut's CPU limit did not pass them: caught, not killed outright
+TIMEOUT_FATE = {
+    "kind": "caught by timeout",
+    "why": "the tests did not finish within mutmut's CPU-time limit (they did not pass)",
+}
+DEFAULT_FATES = "bench/results/mutation-fates*.toml"  # one file per area, read in name order
+
+Results = dict[str, dict[str, int | None]]
 
 
 def status(code: int | None) -> str:
     return STATUS.get(code, "suspicious")
 
 
-def load(mutants: Path) -> dict[str, dict[str, int | None]]:
+def load(mutants: Path) -> Results:
     """Exit code per mutant, per module (`providers/kong_admin.py`)."""
     results = {}
     for meta in sorted(mutants.rglob("*.py.meta")):
@@ -72,16 +95,108 @@ def text_only(mutants: Path, module: str, names: list[str]) -> set[str]:
     return text
 
 
+def load_fates(paths: list[Path]) -> list[dict[str, Any]]:
+    """The `[[fate]]` entries of every fates file, in order (the first match wins)."""
+    fates: list[dict[str, Any]] = []
+    for path in paths:
+        for i, entry in enumerate(tomllib.loads(path.read_text()).get("fate", [])):
+            missing = {"mutants", "kind", "why"} - set(entry)
+            if missing:
+                raise SystemExit(f"{path}: fate #{i + 1} lacks {sorted(missing)}")
+            fates.append(entry)
+    return fates
+
+
+def fate_of(name: str, fates: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for entry in fates:
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in entry["mutants"]):
+            return entry
+    return None
+
+
+def counts_of(codes: dict[str, int | None]) -> Counter:
+    return Counter(status(c) for c in codes.values())
+
+
 def score(counts: Counter) -> str:
     checked = sum(counts[c] for c in COLUMNS if c != "not checked")
     return f"{100 * counts['killed'] / checked:.1f}%" if checked else "-"
 
 
-def render(results: dict[str, dict[str, int | None]], mutants: Path) -> str:
+def first_pass_record(results: Results) -> dict[str, Any]:
+    """What `--save-first-pass` keeps: counts per module and the mutants not killed."""
+    return {
+        module: {
+            "counts": dict(counts_of(codes)),
+            "not_killed": sorted(n for n, c in codes.items() if status(c) in NOT_KILLED),
+        }
+        for module, codes in results.items()
+    }
+
+
+def _package(module: str) -> str:
+    return module.split("/")[0] + "/"
+
+
+def _first_pass_table(first: dict[str, Any], results: Results) -> list[str]:
+    before: dict[str, Counter] = defaultdict(Counter)
+    after: dict[str, Counter] = defaultdict(Counter)
+    for module, record in first.items():
+        before[_package(module)] += Counter(record["counts"])
+    for module, codes in results.items():
+        after[_package(module)] += counts_of(codes)
+    lines = [
+        "| package | mutants checked / all | killed, first pass | score, first pass |"
+        " killed, after | score, after |",
+        "|---|---|---|---|---|---|",
+    ]
+    for package in sorted(before.keys() | after.keys()):
+        b, a = before[package], after[package]
+        lines.append(
+            f"| {package} | {sum(a.values()) - a['not checked']} / {sum(a.values())} |"
+            f" {b['killed']} | {score(b)} | {a['killed']} | {score(a)} |"
+        )
+    killed_since = [
+        name
+        for module, record in first.items()
+        for name in record["not_killed"]
+        if status(results.get(module, {}).get(name)) == "killed"
+    ]
+    lines += [
+        "",
+        f"Killed by the new tests (not killed in the first pass): {len(killed_since)}."
+        " Scores are over checked mutants only.",
+    ]
+    return lines
+
+
+def apply_rechecked(results: Results, rechecked: dict[str, int]) -> Results:
+    """The results with the re-checked verdicts in place of the ones mutmut recorded."""
+    return {
+        module: {name: rechecked.get(name, code) for name, code in codes.items()}
+        for module, codes in results.items()
+    }
+
+
+def render(
+    results: Results,
+    mutants: Path,
+    *,
+    fates: list[dict[str, Any]] | None = None,
+    first: dict[str, Any] | None = None,
+    preface: str = "",
+    rechecked: dict[str, int] | None = None,
+) -> str:
+    fates = fates or []
+    rechecked = rechecked or {}
+    if rechecked:
+        if first is None:
+            first = first_pass_record(results)
+        results = apply_rechecked(results, rechecked)
     header = "| {} | " + " | ".join(COLUMNS) + " | text survivors | score | score without text |"
     rule = "|---" * (len(COLUMNS) + 4) + "|"
-    lines = [header.format("module"), rule]
     packages: dict[str, Counter] = defaultdict(Counter)
+    module_rows: list[str] = []
     survivors: dict[str, list[str]] = {}
     texts: dict[str, set[str]] = {}
 
@@ -95,30 +210,53 @@ def render(results: dict[str, dict[str, int | None]], mutants: Path) -> str:
         )
 
     for module, codes in results.items():
-        counts = Counter(status(c) for c in codes.values())
-        names = sorted(n for n, c in codes.items() if status(c) in ("survived", "no tests"))
+        counts = counts_of(codes)
+        names = sorted(n for n, c in codes.items() if status(c) in NOT_KILLED)
         text = text_only(mutants, module, [n for n in names if status(codes[n]) == "survived"])
         counts["text"] = len(text)
-        packages[module.split("/")[0]] += counts
-        lines.append(row(module, counts))
+        packages[_package(module)] += counts
+        module_rows.append(row(module, counts))
         if names:
             survivors[module], texts[module] = names, text
-    lines += ["", header.format("package"), rule]
-    for package, counts in sorted(packages.items()):
-        lines.append(row(f"{package}/", counts))
-    lines += ["", "## Survivors (and mutants no fast test reaches)", ""]
-    lines.append(
-        "`text` marks a survivor whose only change is inside a string literal (a description"
-        ' or message wording): the behaviour is the same. "Score without text" sets them aside.'
-    )
-    lines.append("")
+
+    lines = ["# Mutation testing report (`make mutate`)", ""]
+    if preface:
+        lines += [preface.rstrip(), ""]
+    if first is not None:
+        lines += ["## Per package, first pass -> after the new tests", ""]
+        lines += _first_pass_table(first, results) + [""]
+    lines += ["## Per package", "", header.format("package"), rule]
+    lines += [row(package, counts) for package, counts in sorted(packages.items())]
+    lines += ["", "## Per module", "", header.format("module"), rule, *module_rows]
+
+    fate_counts: Counter = Counter()
+    body: list[str] = []
     for module, names in survivors.items():
         text = texts[module]
-        lines.append(
-            f"<details><summary>{module}: {len(names)} ({len(text)} text only)</summary>\n"
-        )
-        lines += [f"- `{n}`" + (" text" if n in text else "") for n in names]
-        lines.append("\n</details>\n")
+        body.append(f"<details><summary>{module}: {len(names)} ({len(text)} text only)</summary>\n")
+        for name in names:
+            entry = fate_of(name, fates)
+            if entry is None and status(results[module][name]) == "timeout":
+                entry = TIMEOUT_FATE
+            kind = entry["kind"] if entry else "not yet killed"
+            fate_counts[kind] += 1
+            tags = [status(results[module][name])] + (["text"] if name in text else [])
+            if name in rechecked:
+                tags.append("re-checked")
+            why = f": {entry['why']}" if entry else ""
+            body.append(f"- `{name}` ({', '.join(tags)}) **{kind}**{why}")
+        body.append("\n</details>\n")
+    lines += ["", "## Survivors and their fates", ""]
+    lines.append(
+        "Each mutant not killed (survived, reached by no fast test, timed out), with its fate"
+        " from the fates file: `equivalent` (no test can tell it from the original),"
+        " `engine only` (the change is seen only inside the engine's processes, which mutation"
+        " runs do not reach; the engine test that covers it is named), or `not yet killed`."
+        " `text` marks a survivor whose only change is inside a string literal."
+    )
+    lines += ["", "| fate | mutants |", "|---|---|"]
+    lines += [f"| {kind} | {n} |" for kind, n in sorted(fate_counts.items())]
+    lines += ["", *body]
     return "\n".join(lines) + "\n"
 
 
@@ -126,8 +264,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mutants", type=Path, default=Path("mutants"))
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--preface", type=Path, help="Markdown put under the title")
+    parser.add_argument("--fates", type=Path, action="append", help="TOML; repeatable")
+    parser.add_argument("--first-pass", type=Path, help="a record from --save-first-pass")
+    parser.add_argument("--save-first-pass", type=Path, help="write this run's record")
+    parser.add_argument(
+        "--rechecked", type=Path, action="append", help="JSON: mutant name -> exit code; repeatable"
+    )
     args = parser.parse_args()
-    text = render(load(args.mutants), args.mutants)
+    results = load(args.mutants)
+    if args.save_first_pass:
+        args.save_first_pass.write_text(json.dumps(first_pass_record(results), indent=1) + "\n")
+    fate_files = args.fates or sorted(Path().glob(DEFAULT_FATES))
+    text = render(
+        results,
+        args.mutants,
+        fates=load_fates(fate_files),
+        first=json.loads(args.first_pass.read_text()) if args.first_pass else None,
+        preface=args.preface.read_text() if args.preface else "",
+        rechecked={
+            k: v for f in args.rechecked or [] for k, v in json.loads(f.read_text()).items()
+        },
+    )
     if args.out:
         args.out.write_text(text)
     else:

@@ -228,6 +228,8 @@ def service(url: object = None, config: dict | None = None, **props: object) -> 
         ({"url": "http://127.0.0.1:9000"}, {"allowLoopback": True}),
         ({"url": UNKNOWN}, {}),
         ({"protocol": "https", "host": "orders.internal"}, {}),
+        ({"protocol": "tls", "host": "orders.internal"}, {}),
+        ({"protocol": "http", "host": "127.0.0.1"}, {"allowLoopback": True}),
     ],
 )
 def test_https_upstream_passes(svc_args: dict, config: dict) -> None:
@@ -245,6 +247,14 @@ def test_https_upstream_passes(svc_args: dict, config: dict) -> None:
 def test_http_upstream_is_flagged(svc_args: dict, config: dict) -> None:
     found = messages(rules.validate_upstream_https, service(config=config, **svc_args))
     assert len(found) == 1 and "'orders'" in found[0] and "https" in found[0]
+
+
+def test_http_upstream_message_in_full() -> None:
+    found = messages(rules.validate_upstream_https, service(protocol="http", host="127.0.0.1"))
+    assert found == [
+        "Kong service 'orders': the upstream protocol 'http'; tokens and data would cross the "
+        "network unencrypted. Use an https upstream URL."
+    ]
 
 
 def test_remediation_keeps_a_config_that_is_secret_as_a_whole() -> None:

@@ -49,9 +49,46 @@ def test_plugin_issuer_other_than_identity_is_flagged() -> None:
     assert found[0][1] == stack.by_name["orders-oidc"].urn
 
 
+def _plugin_issuer(stack: StackBuilder, issuer: str) -> StackBuilder:
+    stack.remove("orders-oidc")
+    stack.add(
+        rules.KONG_PLUGIN,
+        "orders-oidc",
+        {"name": "openid-connect", "config": oidc_config(issuer=issuer)},
+        service_id="orders",
+    )
+    return stack
+
+
 def test_trailing_slash_is_the_same_issuer() -> None:
-    stack = dcr_stack(issuer="https://example.okta.com/oauth2/default/")
-    assert messages(rules.validate_oidc_issuer_matches_identity, stack.args()) == []
+    # only one side has the slash: Okta's issuer has none, a hand-written one often does
+    plugin_slash = _plugin_issuer(dcr_stack(), "https://example.okta.com/oauth2/default/")
+    assert messages(rules.validate_oidc_issuer_matches_identity, plugin_slash.args()) == []
+    identity_slash = _plugin_issuer(
+        dcr_stack(issuer="https://example.okta.com/oauth2/default/"),
+        "https://example.okta.com/oauth2/default",
+    )
+    assert messages(rules.validate_oidc_issuer_matches_identity, identity_slash.args()) == []
+
+
+def test_only_a_trailing_slash_is_ignored() -> None:
+    # Okta server ids differ by their last characters: `aus1X` is another server than `aus1`
+    identity = "https://example.okta.com/oauth2/aus1X"
+    plugin = "https://example.okta.com/oauth2/aus1"
+    stack = _plugin_issuer(dcr_stack(issuer=identity), plugin)
+    found = messages(rules.validate_oidc_issuer_matches_identity, stack.args())
+    assert found == [
+        f"openid-connect plugin 'orders-oidc': config.issuer {plugin!r} is not the issuer of"
+        f" this stack's identity component ({identity}). Wire the plugin's issuer from the"
+        " identity component so tokens and claims come from the same authorization server."
+    ]
+
+
+def test_a_registration_without_an_issuer_hides_no_mismatch() -> None:
+    stack = _plugin_issuer(dcr_stack(), "https://other.okta.com/oauth2/x")
+    stack.add(rules.CLIENT_REGISTRATION, "no-issuer-client", {"client_name": "x"})
+    found = messages(rules.validate_oidc_issuer_matches_identity, stack.args())
+    assert len(found) == 1 and "'https://other.okta.com/oauth2/x'" in found[0]
 
 
 def test_okta_server_with_unknown_issuer_passes() -> None:
@@ -165,6 +202,26 @@ def test_wildcard_scope_counts_when_a_custom_scope_exists() -> None:
         {"grantTypeWhitelists": ["client_credentials"], "scopeWhitelists": ["*"]},
     )
     assert messages(rules.validate_okta_flows_have_rules, stack.args()) == []
+
+
+def test_an_inactive_rule_grants_nothing_and_hides_no_active_one() -> None:
+    stack = okta_stack()
+    inactive = stack.add(
+        rules.OKTA_POLICY_RULE,
+        "old-cc-rule",
+        {"status": "INACTIVE", "grantTypeWhitelists": ["client_credentials"],
+         "scopeWhitelists": ["portal.api"]},
+    )  # fmt: skip
+    stack.resources.remove(inactive)
+    stack.resources.insert(0, inactive)  # read before the active rules
+    assert messages(rules.validate_okta_flows_have_rules, stack.args()) == []
+    stack.remove("cc-rule")
+    assert messages(rules.validate_okta_flows_have_rules, stack.args()) == [
+        "Okta app 'svc-app' uses ['client_credentials'] but no active access-policy rule of this"
+        " stack grants that flow with a custom scope, so Okta answers 'no_matching_policy'. Add a"
+        " ServerPolicyRule with grant_type_whitelists ['client_credentials'] and"
+        " scope_whitelists naming a custom ServerScope."
+    ]
 
 
 def test_unknown_rule_grants_pass() -> None:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
 
 PROJECT = "kong-okta-portal"
 OKTA_ISSUER = "https://dev-1.okta.example/oauth2/default"
@@ -24,6 +26,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.resources: list[Registered] = []
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.monitor: RecordingMonitor | None = None  # set by `install`
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         inputs = {k: v for k, v in args.inputs.items() if k != "__provider"}
@@ -53,9 +56,53 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return found
 
 
+@dataclass
+class Request:
+    """What the engine is told about one resource besides its inputs: options and wiring."""
+
+    typ: str
+    parent: str  # the parent's name ("" for the stack)
+    retain_on_delete: bool
+    import_id: str
+    ignore_changes: list[str]
+    aliases: list[str]  # alias URNs
+    depends_on: set[str]  # names of the resources it waits for
+
+
+class RecordingMonitor(MockMonitor):
+    """The mock monitor, also keeping each registration's options and each component's outputs
+    (what `RecordingMocks` cannot see: the SDK's `new_resource` gets the inputs only)."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.requests: dict[str, Request] = {}
+        self.outputs: dict[str, dict[str, Any]] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
+        response = super().RegisterResource(request)
+        self.requests[request.name] = Request(
+            typ=request.type,
+            parent=request.parent.rsplit("::", 1)[-1] if request.parent else "",
+            retain_on_delete=request.retainOnDelete,
+            import_id=request.importId,
+            ignore_changes=list(request.ignoreChanges),
+            aliases=[a.urn for a in request.aliases if a.urn],
+            depends_on={urn.rsplit("::", 1)[-1] for urn in request.dependencies},
+        )
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+        name = request.urn.rsplit("::", 1)[-1]
+        self.outputs[name] = rpc.deserialize_properties(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+
 def install(config: dict[str, Any] | None = None) -> RecordingMocks:
     mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack="test", preview=False)
+    mocks.monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(
+        mocks, project=PROJECT, stack="test", preview=False, monitor=mocks.monitor
+    )
     flat = {
         f"{PROJECT}:{k}": v if isinstance(v, str) else json.dumps(v)
         for k, v in (config or {}).items()

@@ -85,3 +85,20 @@ def test_registration_check_passes_the_inputs_on() -> None:
             "grant_types": ["client_credentials"]}  # fmt: skip
     checked = ClientRegistrationProvider().check({}, dict(news))
     assert (checked.inputs, checked.failures) == (news, [])
+
+
+def test_the_whole_message_one_line_per_problem() -> None:
+    # what a user reads when `pulumi up` stops on settings: every problem on its own line,
+    # a key that is not set shown as such, then what to do
+    cfg = configs.dcr()
+    cfg["services"][0]["url"] = "http://orders.example.com"
+    del cfg["identity"]["issuer"]
+    with pytest.raises(SettingsError) as info:
+        parse_settings(cfg)
+    assert str(info.value) == (
+        "invalid stack settings (2 problems):\n"
+        "  - kong-okta-portal:identity.issuer = <not set>: expected the issuer URL for dcr\n"
+        "  - kong-okta-portal:services[0].url = 'http://orders.example.com': expected an https"
+        " URL for the upstream (plain http only on loopback)\n"
+        "Fix the stack config (pulumi config set --path ...) and run again."
+    )

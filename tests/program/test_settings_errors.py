@@ -254,3 +254,200 @@ def test_unknown_key_in_stack_config_namespace_fails_the_program(
 def test_valid_configs_parse() -> None:
     assert len(parse_settings(configs.dcr()).apps()) == 4
     assert parse_settings(configs.okta()).identity.auth_server.is_default
+
+
+# The whole line a user reads for each problem the program itself words (pydantic's own wording
+# is checked above by key and a word only: it is pydantic's to change).
+WHOLE_LINES = {
+    "unknown-top-key": "kong-okta-portal:kongUrl = 'x': expected a known key: one of "
+    "['developers', 'identity', 'identityApiToken', 'kong', 'kongAdminToken', 'proxyUrl', "
+    "'services', 'verifyPassword', 'verifyUser']",
+    "unknown-service-key": "kong-okta-portal:services[0].upstream = 'x': expected no such key "
+    "(check the spelling; keys are camelCase)",
+    "missing-identity": "kong-okta-portal:identity = <not set>: expected a value (required)",
+    "dcr-without-issuer": "kong-okta-portal:identity.issuer = <not set>: expected the issuer URL "
+    "for dcr",
+    "reserved-claim": "kong-okta-portal:identity.claimName = 'sub': expected a custom claim name, "
+    "not the reserved token claim 'sub'",
+    "oidc-scope-only": 'kong-okta-portal:identity.scopes = ["openid"]: expected custom scopes '
+    "only (client_credentials needs one); ['openid'] are OIDC scopes",
+    "duplicate-service": "kong-okta-portal:services[2].name = 'orders': expected a unique name "
+    "(also services[0])",
+    "duplicate-email": "kong-okta-portal:developers[1].email = 'ADA@example.com': expected a "
+    "unique email (also developers[0])",
+    "duplicate-app": "kong-okta-portal:developers[1].apps[0].name = 'ada-batch': expected an app "
+    "name unique in the stack (kong-okta-portal:developers[0].apps[0])",
+    "route-without-match": 'kong-okta-portal:services[0].route = {"protocols": ["http", "https"],'
+    ' "stripPath": true}: expected at least one of paths, hosts, methods (Kong needs one for http'
+    " routes)",
+    "bad-method": 'kong-okta-portal:services[0].route.methods = ["get"]: expected upper-case HTTP'
+    " methods from ['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', "
+    "'TRACE']; got ['get']",
+    "extra-overrides-issuer": "kong-okta-portal:services[0].openidConnect.extra = "
+    '{"issuer": "https://evil"}: expected other openid-connect fields only; [\'issuer\'] are set'
+    " by the program (issuer and claim come from the identity provider; use the dedicated keys)",
+    "unknown-service-contract": "kong-okta-portal:developers[0].apps[0].services[0].service = "
+    "'shipping': expected one of the stack's services ['billing', 'orders']",
+    "duplicate-contract": "kong-okta-portal:developers[0].apps[0].services[1].service = 'orders':"
+    " expected each service once per app",
+    "browser-flow-without-redirect": "kong-okta-portal:developers[0].apps[1].redirectUris = []: "
+    "expected at least one redirect URI for flow authorization_code",
+    "cc-with-redirect": "kong-okta-portal:developers[0].apps[0].redirectUris = "
+    '["https://a.example/cb"]: expected no redirect URIs for flow client_credentials (no browser'
+    " is involved)",
+    "wrong-app-type-for-flow": "kong-okta-portal:developers[0].apps[0].oktaAppType = 'browser': "
+    "expected one of ['service'] for flow client_credentials",
+    "okta-key-with-dcr": 'kong-okta-portal:identity.authServer = {"name": "portal", "audiences":'
+    ' ["api://p"]}: expected no authServer with provider dcr (the issuer is given as '
+    "identity.issuer)",
+}
+
+
+def _okta(edit: Edit) -> Edit:
+    def okta_edit(cfg: dict[str, Any]) -> None:
+        cfg["identity"] = {"provider": "okta", "scopes": ["portal_api"]}
+        edit(cfg)
+
+    return okta_edit
+
+
+MORE_CASES: list[tuple[str, Edit, str]] = [
+    (
+        "dcr-keys-with-okta",
+        _okta(_set(["identity", "registrationEndpoint"], "https://idp.example/r")),
+        "kong-okta-portal:identity.registrationEndpoint = 'https://idp.example/r': expected no "
+        "value with provider okta (the issuer comes from the auth server)",
+    ),
+    (
+        "issuer-with-okta",
+        _okta(_set(["identity", "issuer"], "https://idp.example/oauth2/x")),
+        "kong-okta-portal:identity.issuer = 'https://idp.example/oauth2/x': expected no value "
+        "with provider okta (the issuer comes from the auth server)",
+    ),
+    (
+        "default-server-with-description",
+        _okta(_set(["identity", "authServer"], {"description": "d"})),
+        'kong-okta-portal:identity.authServer = {"name": "default", "description": "d"}: '
+        "expected description/audiences only for a created server (name other than 'default')",
+    ),
+    (
+        "default-server-with-audience",
+        _okta(_set(["identity", "authServer"], {"audiences": ["api://x"]})),
+        'kong-okta-portal:identity.authServer = {"name": "default", "audiences": ["api://x"]}: '
+        "expected description/audiences only for a created server (name other than 'default')",
+    ),
+    (
+        "two-audiences",
+        _okta(_set(["identity", "authServer"], {"name": "portal", "audiences": ["a", "b"]})),
+        'kong-okta-portal:identity.authServer.audiences = ["a", "b"]: expected exactly one '
+        "audience (Okta takes one)",
+    ),
+    (
+        "adopt-with-dcr",
+        _set(["identity", "adopt"], {"claimId": "oclAPP"}),
+        'kong-okta-portal:identity.adopt = {"claimId": "oclAPP", "scopeIds": {}, "ruleIds": {}}: '
+        "expected no identity.adopt with provider dcr (adopted clients are apps[].clientId)",
+    ),
+    (
+        "proxy-url-plain-http",
+        _set(["proxyUrl"], "http://kong.example.com:8000"),
+        "kong-okta-portal:proxyUrl = 'http://kong.example.com:8000': expected an https URL for "
+        "the Kong proxy (plain http only on loopback)",
+    ),
+    (
+        "scope-twice",
+        _set(["identity", "scopes"], ["a", "a"]),
+        'kong-okta-portal:identity.scopes = ["a", "a"]: expected each scope once',
+    ),
+    (
+        "path-routed-twice",
+        _set(["services", 1, "route"], {"paths": ["/orders"], "methods": ["GET"]}),
+        'kong-okta-portal:services[1].route.paths = ["/orders"]: expected paths not already '
+        "routed to service 'orders'",
+    ),
+    (
+        "path-routed-twice-same-host",
+        lambda cfg: [
+            _set([*S0, "route"], {"paths": ["/a"], "hosts": ["x.example"]})(cfg),
+            _set(["services", 1, "route"], {"paths": ["/a"], "hosts": ["x.example"]})(cfg),
+        ],
+        'kong-okta-portal:services[1].route.paths = ["/a"]: expected paths not already routed to'
+        " service 'orders'",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("edit", "line"),
+    [(next(c[1] for c in CASES if c[0] == k), v) for k, v in WHOLE_LINES.items()]
+    + [(edit, line) for _, edit, line in MORE_CASES],
+    ids=[*WHOLE_LINES, *(c[0] for c in MORE_CASES)],
+)
+def test_the_whole_line_of_each_problem(edit: Edit, line: str) -> None:
+    cfg = configs.dcr()
+    edit(cfg)
+    with pytest.raises(SettingsError) as info:
+        parse_settings(cfg)
+    assert f"  - {line}" in str(info.value).splitlines(), str(info.value)
+
+
+def test_a_route_may_match_on_hosts_or_methods_alone() -> None:
+    cfg = configs.dcr()
+    cfg["services"][0]["route"] = {"hosts": ["orders.example.com"]}
+    cfg["services"][1]["route"] = {"methods": ["POST"]}
+    services = parse_settings(cfg).services
+    assert services[0].route.hosts == ["orders.example.com"]
+    assert services[1].route.methods == ["POST"]
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        {"paths": ["/orders"], "hosts": ["billing.example"]},  # another host
+        {"paths": ["/orders"], "methods": ["POST"]},  # another method
+        {"paths": ["/orders/v2"], "methods": ["GET"]},  # another path
+    ],
+)
+def test_a_path_may_route_to_two_services_on_other_hosts_or_methods(
+    route: dict[str, Any],
+) -> None:
+    cfg = configs.dcr()
+    cfg["services"][1]["route"] = route
+    assert parse_settings(cfg).services[1].route.paths == route["paths"]
+
+
+# --------------------------------------------------------------------------- load_settings
+
+
+def test_load_settings_reads_the_namespace_and_leaves_secrets_alone() -> None:
+    from components.settings import load_settings
+
+    cfg = configs.dcr()
+    del cfg["developers"]  # optional keys may be absent
+    cfg.update(kongAdminToken="tok", identityApiToken="api", verifyUser="u", verifyPassword="p")
+    install(cfg)
+    import pulumi
+
+    pulumi.runtime.set_config("other-project:identity", "not ours")
+    expected = configs.dcr()
+    del expected["developers"]
+    assert load_settings() == parse_settings(expected)
+
+
+def test_load_settings_names_a_key_that_is_not_yaml_or_json() -> None:
+    from components.settings import load_settings
+
+    cfg = configs.dcr()
+    cfg["services"] = "[not json"
+    cfg["developers"] = "{also: not json"
+    install(cfg)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert str(info.value) == (
+        "invalid stack settings (2 problems):\n"
+        "  - kong-okta-portal:developers = '{also: not json': expected a YAML/JSON structure"
+        " (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))\n"
+        "  - kong-okta-portal:services = '[not json': expected a YAML/JSON structure"
+        " (Expecting value: line 1 column 2 (char 1))\n"
+        "Fix the stack config (pulumi config set --path ...) and run again."
+    )
