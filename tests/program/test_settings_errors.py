@@ -261,7 +261,7 @@ def test_valid_configs_parse() -> None:
 WHOLE_LINES = {
     "unknown-top-key": "kong-okta-portal:kongUrl = 'x': expected a known key: one of "
     "['developers', 'identity', 'identityApiToken', 'kong', 'kongAdminToken', 'proxyUrl', "
-    "'services', 'verifyPassword', 'verifyUser']",
+    "'services', 'split', 'verifyPassword', 'verifyUser']",
     "unknown-service-key": "kong-okta-portal:services[0].upstream = 'x': expected no such key "
     "(check the spelling; keys are camelCase)",
     "missing-identity": "kong-okta-portal:identity = <not set>: expected a value (required)",

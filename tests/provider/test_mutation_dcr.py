@@ -30,6 +30,7 @@ from providers.dcr import (
 )
 from sandbox.faults import FaultController, FaultInjector
 from sandbox.issuer.app import create_issuer_app
+from sandbox.issuer.paging import every_item
 from sandbox.issuer.settings import IssuerSettings
 
 TOKEN = "mutation-idp-token"
@@ -651,7 +652,7 @@ def test_listing_asks_for_the_name_and_removes_only_exact_matches(wire: dict[str
     provider().create(service(ISSUER_URL, client_name="zed", name_suffix=SUFFIX))
     calls = [(r.method, r.url.path, dict(r.url.params)) for r in wire["server"].requests]
     assert calls == [
-        ("GET", "/oauth2/v1/clients", {"q": name}),
+        ("GET", "/oauth2/v1/clients", {"limit": "200", "q": name}),
         ("DELETE", "/oauth2/v1/clients/0oaA", {}),
         ("POST", "/oauth2/v1/clients", {}),
     ]
@@ -736,8 +737,8 @@ def _lose_next_post() -> None:
 
 
 def _named_now(issuer: str, name: str) -> list[dict[str, Any]]:
-    with api(issuer) as http:
-        return [c for c in http.get(endpoint(issuer)).json() if c["client_name"] == name]
+    listed = every_item(endpoint(issuer), {"Authorization": f"SSWS {TOKEN}"}, {"q": name})
+    return [c for c in listed if c["client_name"] == name]
 
 
 def test_a_lost_response_beside_a_same_named_client_never_deletes_that_client(
