@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from providers.dcr import LIST_LIMIT, SEARCHES_BEFORE_LIST
 from providers.kong_dynamic import application_registration, openid_connect
 
 NAMESPACE = uuid.UUID("8c3f2d4e-0b7a-4c51-9f1e-6a2d5b8e7c90")
@@ -41,10 +42,24 @@ class Floor:
         self.admin = urls["admin"].rstrip("/")
         self.made: list[str] = []  # Admin API paths of created objects, in creation order
         self.clients: list[str] = []
+        self.searches = 0  # look-ups for a killed run's leftovers so far
         self.http = httpx.Client(timeout=30)  # one client, kept-alive connections
 
     def close(self) -> None:
         self.http.close()
+
+    def _leftover_lookup(self, name: str) -> None:
+        """As the provider looks: a search per client, then one read of the whole list."""
+        self.searches += 1
+        if self.searches <= SEARCHES_BEFORE_LIST:
+            params = {"limit": str(LIST_LIMIT), "q": name}
+            self._send("GET", self.registration, params=params, headers=self.issuer_auth)
+        elif self.searches == SEARCHES_BEFORE_LIST + 1:
+            url: str | None = self.registration
+            params2: dict[str, str] | None = {"limit": str(LIST_LIMIT)}
+            while url:
+                resp = self._send("GET", url, params=params2, headers=self.issuer_auth)
+                url, params2 = (resp.links.get("next") or {}).get("url"), None
 
     def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         response = self.http.request(method, url, **kwargs)
@@ -100,7 +115,7 @@ class Floor:
         for app in dev["apps"]:
             name = f"{app['name']} (floor)"
             # the look-up for a client a killed run left, then the registration
-            self._send("GET", self.registration, params={"q": name}, headers=self.issuer_auth)
+            self._leftover_lookup(name)
             body = {
                 "client_name": name,
                 "grant_types": ["client_credentials"],
