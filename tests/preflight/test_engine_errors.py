@@ -80,7 +80,9 @@ def test_registration_refused_names_the_token_setting_and_hides_it(
     assert_clean(output)
     lines = [line for line in output.splitlines() if "HTTP 401" in line]
     apps = [a for d in local_config(dep.sandbox.urls)[f"{NS}:developers"] for a in d["apps"]]
-    assert len(lines) == len(apps), output  # one per developer app
+    # one line per refused registration: the engine starts no new create after the first
+    # failure, so how many registrations are already in flight by then is a matter of timing
+    assert 1 <= len(lines) <= len(apps), output
     assert all("kong-okta-portal:identityApiToken" in line for line in lines)
     assert "wrong-idp-token" not in output
 
