@@ -16,9 +16,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandbox.issuer.errors import OktaError
 from sandbox.issuer.paging import org_url, page
 from sandbox.issuer.state import user_id_for
-from sandbox.okta.errors import OktaApiError, malformed, not_found, unauthorized
+from sandbox.okta.errors import malformed, not_found, unauthorized
 from sandbox.okta.store import OktaStore
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -145,7 +146,7 @@ def create_okta_app(
                 if not public and not authorized(request):
                     raise unauthorized()
                 response = await handler(request)
-            except OktaApiError as err:
+            except OktaError as err:
                 return JSONResponse(err.body(), status_code=err.status)
             if request.method != "GET":
                 on_change()
@@ -328,7 +329,7 @@ def create_okta_app(
     async def delete_app(request: Request) -> Response:
         record = store.get("app", (), app_id(request))
         if record["status"] == "ACTIVE":
-            raise OktaApiError(
+            raise OktaError(
                 403,
                 "E0000056",
                 "Delete application forbidden.",
@@ -355,7 +356,7 @@ def create_okta_app(
     async def list_policies(request: Request) -> Response:
         kind = request.query_params.get("type")
         if not kind:
-            raise OktaApiError(
+            raise OktaError(
                 400, "E0000001", "Api validation failed: type", ["type: The field is required."]
             )
         items = [view(request).access_policy()] if kind == "ACCESS_POLICY" else []
@@ -411,7 +412,7 @@ def create_okta_app(
 
     async def fallback(request: Request) -> Response:
         return JSONResponse(
-            OktaApiError(
+            OktaError(
                 404, "E0000022", f"The endpoint does not support the provided HTTP method"
                 f" or path: {request.method} {request.url.path}",
             ).body(),

@@ -22,8 +22,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.issuer.errors import OktaError
 from sandbox.issuer.settings import OIDC_SCOPES, SettingsError, check_expression
-from sandbox.okta.errors import OktaApiError, invalid, not_found
+from sandbox.okta.errors import invalid, not_found
 
 _ALPHABET = string.ascii_letters + string.digits
 RESERVED_CLAIMS = {"iss", "aud", "exp", "iat", "nbf", "jti", "cid", "uid", "scp", "sub", "ver"}
@@ -732,7 +733,7 @@ def parse_filter(expression: str) -> list[tuple[str, str]]:
     for part in re.split(r"\s+and\s+", expression.strip()):
         match = _FILTER_TERM.match(part)
         if match is None:
-            raise OktaApiError(
+            raise OktaError(
                 400,
                 "E0000031",
                 "Invalid search criteria.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.okta.errors import OktaApiError
+from sandbox.issuer.errors import OktaError
 from sandbox.okta.org import origin_form
 from sandbox.okta.store import OktaStore, parse_filter
 
@@ -63,7 +63,7 @@ def test_deleting_a_server_takes_its_objects_along(org: tuple[OktaStore, str]) -
     store.delete("server", (), server)
     assert store.dump()["records"]["rule"] == []
     assert store.dump()["records"]["scope"] == []
-    with pytest.raises(OktaApiError) as err:
+    with pytest.raises(OktaError) as err:
         store.get("server", (), server)
     assert err.value.code == "E0000007" and "AuthorizationServer" in err.value.summary
 
@@ -71,7 +71,7 @@ def test_deleting_a_server_takes_its_objects_along(org: tuple[OktaStore, str]) -
 def test_system_scopes_cannot_be_deleted(org: tuple[OktaStore, str]) -> None:
     store, server = org
     (openid,) = [s for s in store.records("scope", (server,)) if s["name"] == "openid"]
-    with pytest.raises(OktaApiError) as err:
+    with pytest.raises(OktaError) as err:
         store.delete("scope", (server,), openid["id"])
     assert err.value.status == 400
 
@@ -95,6 +95,6 @@ def test_app_filter_terms() -> None:
         ("status", "ACTIVE"),
         ("name", "oidc_client"),
     ]
-    with pytest.raises(OktaApiError) as err:
+    with pytest.raises(OktaError) as err:
         parse_filter('lastUpdated gt "2020-01-01"')
     assert err.value.code == "E0000031"

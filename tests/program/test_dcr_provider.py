@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import dill
 import httpx
 import pytest
-import uvicorn
 from pulumi.dynamic import Config, ConfigureRequest
 
 from providers.dcr import ClientRegistrationProvider, RegistrationError
@@ -18,13 +14,9 @@ from sandbox.faults import FaultController, FaultInjector
 from sandbox.issuer.app import create_issuer_app
 from sandbox.issuer.paging import every_item
 from sandbox.issuer.settings import IssuerSettings
+from tests.sandbox_flow.servers import serve
 
 TOKEN = "test-idp-token"
-
-
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # run in a thread
-        pass
 
 
 FAULTS = FaultController()
@@ -35,19 +27,8 @@ def issuer() -> Iterator[str]:
     app = FaultInjector(
         create_issuer_app(IssuerSettings.build(idp_api_token=TOKEN)), FAULTS, target="issuer"
     )
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = _Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("issuer did not start")
-        time.sleep(0.01)  # readiness poll of an in-process server, not a fixed wait
-    yield f"http://127.0.0.1:{port}/oauth2/default"
-    server.should_exit = True
-    thread.join(10)
+    with serve(app) as base:
+        yield f"{base}/oauth2/default"
 
 
 def provider(identity: str = "{}", token: str | None = TOKEN) -> ClientRegistrationProvider:

@@ -57,23 +57,3 @@ def test_the_program_and_the_bench_baseline_both_quiet_them() -> None:
     program = (Path(__file__).parents[2] / "__main__.py").read_text()
     assert "sdk_logs.quiet()" in program
     assert "sdk_logs.quiet()" in BASELINE_PROGRAM
-
-
-def test_the_program_raises_the_collectors_thresholds(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Default thresholds re-walk the program's growing object graph (half the program's CPU
-    at 1,000 apps, measured in providers/program_gc.py); the program raises them."""
-    import gc
-    import runpy
-
-    from providers import program_gc
-    from tests.program import configs
-    from tests.program.mocks import install, run
-
-    before = gc.get_threshold()
-    monkeypatch.setenv("PREFLIGHT", "off")
-    try:
-        install(configs.dcr())
-        run(lambda: runpy.run_path(str(Path(__file__).parents[2] / "__main__.py")))
-        assert gc.get_threshold() == program_gc.THRESHOLDS
-    finally:
-        gc.set_threshold(*before)

@@ -10,15 +10,12 @@ refusals.
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.output import Unknown
 
@@ -32,6 +29,7 @@ from sandbox.faults import FaultController, FaultInjector
 from sandbox.issuer.app import create_issuer_app
 from sandbox.issuer.paging import every_item
 from sandbox.issuer.settings import IssuerSettings
+from tests.sandbox_flow.servers import serve
 
 TOKEN = "mutation-idp-token"
 FAULTS = FaultController()
@@ -39,30 +37,14 @@ SUFFIX = " (kong-okta-portal/mutation)"
 _ISSUER: list[str] = []
 
 
-class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:  # runs in a thread
-        pass
-
-
 @pytest.fixture(scope="module")
 def issuer() -> Iterator[str]:
     app = FaultInjector(
         create_issuer_app(IssuerSettings.build(idp_api_token=TOKEN)), FAULTS, target="issuer"
     )
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = _Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("issuer did not start")
-        time.sleep(0.01)  # readiness poll of an in-process server, not a fixed wait
-    _ISSUER[:] = [f"http://127.0.0.1:{port}/oauth2/default"]
-    yield _ISSUER[0]
-    server.should_exit = True
-    thread.join(10)
+    with serve(app) as base:
+        _ISSUER[:] = [f"{base}/oauth2/default"]
+        yield _ISSUER[0]
 
 
 @pytest.fixture(autouse=True)
