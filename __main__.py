@@ -22,7 +22,7 @@ from components.settings import (
     load_settings,
 )
 from preflight import PreflightError, run_preflight
-from providers import program_gc, sdk_logs
+from providers import program_gc, sdk_logs, sdk_shutdown
 
 ERROR_SHOWN_EXIT_CODE = 32
 
@@ -170,6 +170,7 @@ def portal_stack(settings: StackSettings) -> None:
 
 def main() -> None:
     sdk_logs.quiet()
+    sdk_shutdown.install()
     program_gc.tune()
     settings = load_settings()
     if settings.role == "portal":
