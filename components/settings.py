@@ -8,11 +8,18 @@ models: the providers read them themselves through `configure()`.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
 from pydantic.alias_generators import to_camel
 
 from providers.settings import (
@@ -76,6 +83,57 @@ Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=2
 Path = Annotated[str, Field(pattern=r"^/[^\s]*$")]
 
 
+# Checks beyond a field's type. Plain functions (not methods) so that each can be read, tested
+# and mutated on its own; pydantic calls them through the annotated types below.
+def not_reserved_claim(v: str) -> str:
+    if v in RESERVED_CLAIMS:
+        raise ValueError(f"a custom claim name, not the reserved token claim {v!r}")
+    return v
+
+
+def custom_scopes(v: list[str]) -> list[str]:
+    standard = [s for s in v if s in OIDC_STANDARD_SCOPES]
+    if standard:
+        raise ValueError(
+            f"custom scopes only (client_credentials needs one); {standard} are OIDC scopes"
+        )
+    return each_once("scope")(v)
+
+
+def http_methods(v: list[str] | None) -> list[str] | None:
+    if v is not None:
+        bad = [m for m in v if m not in HTTP_METHODS]
+        if bad:
+            raise ValueError(f"upper-case HTTP methods from {sorted(HTTP_METHODS)}; got {bad}")
+    return v
+
+
+def oidc_extra_not_managed(v: dict[str, Any]) -> dict[str, Any]:
+    clash = sorted(MANAGED_OIDC_FIELDS & set(v))
+    if clash:
+        raise ValueError(
+            f"other openid-connect fields only; {clash} are set by the program "
+            "(issuer and claim come from the identity provider; use the dedicated keys)"
+        )
+    return v
+
+
+def contract_shorthand(v: Any) -> Any:
+    """ "orders" is shorthand for {service: orders, status: approved}."""
+    if isinstance(v, list):
+        return [{"service": x} if isinstance(x, str) else x for x in v]
+    return v
+
+
+def each_once(what: str) -> Callable[[list[str]], list[str]]:
+    def check(v: list[str]) -> list[str]:
+        if len(set(v)) != len(v):
+            raise ValueError(f"each {what} once")
+        return v
+
+    return check
+
+
 class _Model(BaseModel):
     """Our own keys are camelCase in stack config; unknown keys are errors."""
 
@@ -116,31 +174,14 @@ class IdentitySettings(IdentityConnection):
 
     provider: Literal["okta", "dcr"]
     auth_server: AuthServerSettings = AuthServerSettings()
-    claim_name: ClaimName = "application_id"
+    claim_name: Annotated[ClaimName, AfterValidator(not_reserved_claim)] = "application_id"
     claim_value: str = Field(default="app.clientId", min_length=1)
-    scopes: list[ScopeName] = Field(default_factory=lambda: ["portal_api"], min_length=1)
+    scopes: Annotated[list[ScopeName], AfterValidator(custom_scopes)] = Field(
+        default_factory=lambda: ["portal_api"], min_length=1
+    )
     issuer: str | None = None
     # okta: an authorization server set up by hand (written by `python -m discover`)
     adopt: OktaAdoptSettings | None = None
-
-    @field_validator("claim_name")
-    @classmethod
-    def _not_reserved(cls, v: str) -> str:
-        if v in RESERVED_CLAIMS:
-            raise ValueError(f"a custom claim name, not the reserved token claim {v!r}")
-        return v
-
-    @field_validator("scopes")
-    @classmethod
-    def _custom_scopes(cls, v: list[str]) -> list[str]:
-        standard = [s for s in v if s in OIDC_STANDARD_SCOPES]
-        if standard:
-            raise ValueError(
-                f"custom scopes only (client_credentials needs one); {standard} are OIDC scopes"
-            )
-        if len(set(v)) != len(v):
-            raise ValueError("each scope once")
-        return v
 
 
 # The Kong provider reads the same object in its configure(): one model for both.
@@ -151,18 +192,9 @@ class RouteSettings(_Model):
     name: KongName | None = None  # default `<service>-route`; discovery keeps a found name
     paths: list[Path] | None = None
     hosts: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9.*-]{1,253}$")]] | None = None
-    methods: list[str] | None = None
+    methods: Annotated[list[str] | None, AfterValidator(http_methods)] = None
     protocols: list[Literal["http", "https"]] = Field(default_factory=lambda: ["http", "https"])
     strip_path: bool = True
-
-    @field_validator("methods")
-    @classmethod
-    def _methods(cls, v: list[str] | None) -> list[str] | None:
-        if v is not None:
-            bad = [m for m in v if m not in HTTP_METHODS]
-            if bad:
-                raise ValueError(f"upper-case HTTP methods from {sorted(HTTP_METHODS)}; got {bad}")
-        return v
 
 
 class OpenIdConnectSettings(_KongFieldsModel):
@@ -171,18 +203,9 @@ class OpenIdConnectSettings(_KongFieldsModel):
     )
     scopes_required: list[str] | None = None
     audience_required: list[str] | None = None
-    extra: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("extra")
-    @classmethod
-    def _extra_not_managed(cls, v: dict[str, Any]) -> dict[str, Any]:
-        clash = sorted(MANAGED_OIDC_FIELDS & set(v))
-        if clash:
-            raise ValueError(
-                f"other openid-connect fields only; {clash} are set by the program "
-                "(issuer and claim come from the identity provider; use the dedicated keys)"
-            )
-        return v
+    extra: Annotated[dict[str, Any], AfterValidator(oidc_extra_not_managed)] = Field(
+        default_factory=dict
+    )
 
 
 class ApplicationRegistrationSettings(_KongFieldsModel):
@@ -222,21 +245,15 @@ class AppSettings(_Model):
     okta_app_type: OktaAppType | None = None
     description: str | None = None
     redirect_uris: list[str] = Field(default_factory=list)
-    services: list[ContractSettings] = Field(default_factory=list)
+    services: Annotated[list[ContractSettings], BeforeValidator(contract_shorthand)] = Field(
+        default_factory=list
+    )
     # adopt the existing portal application (found by Reference Id) and its contracts
     adopt: bool = False
     # an identity client that already exists (the app's Reference Id): adopted, not registered
     client_id: str | None = Field(default=None, min_length=1)
     # okta: the Okta app id to import, when it is not the client id
     okta_app_id: str | None = Field(default=None, min_length=1)
-
-    @field_validator("services", mode="before")
-    @classmethod
-    def _shorthand(cls, v: Any) -> Any:
-        # "orders" is shorthand for {service: orders, status: approved}
-        if isinstance(v, list):
-            return [{"service": x} if isinstance(x, str) else x for x in v]
-        return v
 
     @property
     def app_type(self) -> str:
@@ -260,16 +277,9 @@ class GatewaySplit(_Model):
 
     role: Literal["gateway"]
     # the flows its portal stacks' apps may use (okta: one access-policy rule each)
-    flows: list[Flow] = Field(
+    flows: Annotated[list[Flow], AfterValidator(each_once("flow"))] = Field(
         default_factory=lambda: ["client_credentials", "authorization_code"], min_length=1
     )
-
-    @field_validator("flows")
-    @classmethod
-    def _once(cls, v: list[str]) -> list[str]:
-        if len(set(v)) != len(v):
-            raise ValueError("each flow once")
-        return v
 
 
 class PortalSplit(_Model):
@@ -528,6 +538,15 @@ def _app_problems(app_path: str, app: AppSettings, services: set[str] | None) ->
     problems += _url_problems(
         f"{app_path}.redirectUris", app.redirect_uris, what="redirect URI", indexed=True
     )
+    if app.okta_app_id is not None and app.client_id is None:
+        problems.append(
+            Problem(
+                f"{app_path}.oktaAppId",
+                app.okta_app_id,
+                "no value without clientId: it names the Okta app of an adopted client "
+                "(set clientId to the app's client id as well)",
+            )
+        )
     contracted: set[str] = set()
     for k, contract in enumerate(app.services):
         path = f"{app_path}.services[{k}].service"

@@ -1,6 +1,6 @@
-"""Declaring a policy beside its validator: ``@POLICIES.resource(name, description, level)``.
+"""Declaring a policy after its validator: ``POLICIES.resource(name, description, level)(validate)``.
 
-Each rules module holds one `PolicySet`; the decorators leave the validators as they are
+Each rules module holds one `PolicySet`; the declarations leave the validators as they are
 (tests call them directly) and collect the policy objects the pack is built from.
 """
 

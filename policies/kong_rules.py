@@ -71,13 +71,6 @@ def remediate_oidc_verify_parameters(args: ResourceValidationArgs) -> Mapping[st
     return new_props
 
 
-@POLICIES.resource(
-    "oidc-verify-parameters-off",
-    "openid-connect must set verify_parameters=false: Okta's discovery omits "
-    "grant types it supports, so verification rejects valid requests.",
-    MANDATORY,
-    remediate=remediate_oidc_verify_parameters,
-)
 def validate_oidc_verify_parameters(args: ResourceValidationArgs, report: ReportViolation) -> None:
     config = plugin_config_of(args, OIDC)
     if config is None:
@@ -95,15 +88,18 @@ def validate_oidc_verify_parameters(args: ResourceValidationArgs, report: Report
     )
 
 
+POLICIES.resource(
+    "oidc-verify-parameters-off",
+    "openid-connect must set verify_parameters=false: Okta's discovery omits "
+    "grant types it supports, so verification rejects valid requests.",
+    MANDATORY,
+    remediate=remediate_oidc_verify_parameters,
+)(validate_oidc_verify_parameters)
+
+
 # --------------------------------------------------------------------------- 2. claim path, typo
 
 
-@POLICIES.resource(
-    "oidc-consumer-claim-path",
-    "openid-connect consumer_claim is a claim path (an array): one element "
-    "naming the Okta claim that carries the client id; two elements mean a nested claim.",
-    MANDATORY,
-)
 def validate_oidc_consumer_claim(args: ResourceValidationArgs, report: ReportViolation) -> None:
     config = plugin_config_of(args, OIDC)
     if config is None:
@@ -142,12 +138,14 @@ def validate_oidc_consumer_claim(args: ResourceValidationArgs, report: ReportVio
         )
 
 
-@POLICIES.resource(
-    "plugin-config-no-verify-credentials",
-    "verify_credentials is not a Kong field (the guide's typo for "
-    "verify_parameters); the Admin API rejects it.",
+POLICIES.resource(
+    "oidc-consumer-claim-path",
+    "openid-connect consumer_claim is a claim path (an array): one element "
+    "naming the Okta claim that carries the client id; two elements mean a nested claim.",
     MANDATORY,
-)
+)(validate_oidc_consumer_claim)
+
+
 def validate_no_verify_credentials(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = plugin_props(args)
     if props is None:
@@ -162,16 +160,17 @@ def validate_no_verify_credentials(args: ResourceValidationArgs, report: ReportV
         )
 
 
+POLICIES.resource(
+    "plugin-config-no-verify-credentials",
+    "verify_credentials is not a Kong field (the guide's typo for "
+    "verify_parameters); the Admin API rejects it.",
+    MANDATORY,
+)(validate_no_verify_credentials)
+
+
 # --------------------------------------------------------------------------- 3. issuer, consumer_by
 
 
-@POLICIES.resource(
-    "oidc-issuer-https",
-    "The openid-connect issuer must be an https URL (http only on loopback "
-    "for the sandbox): Kong fetches discovery and signing keys from it.",
-    MANDATORY,
-    config_schema=LOOPBACK_SCHEMA,
-)
 def validate_oidc_issuer_https(args: ResourceValidationArgs, report: ReportViolation) -> None:
     config = plugin_config_of(args, OIDC)
     if config is None:
@@ -194,12 +193,15 @@ def validate_oidc_issuer_https(args: ResourceValidationArgs, report: ReportViola
         )
 
 
-@POLICIES.resource(
-    "oidc-consumer-by-custom-id",
-    "openid-connect consumer_by must include custom_id: a portal "
-    "application is found by its Reference Id (custom_id).",
+POLICIES.resource(
+    "oidc-issuer-https",
+    "The openid-connect issuer must be an https URL (http only on loopback "
+    "for the sandbox): Kong fetches discovery and signing keys from it.",
     MANDATORY,
-)
+    config_schema=LOOPBACK_SCHEMA,
+)(validate_oidc_issuer_https)
+
+
 def validate_oidc_consumer_by(args: ResourceValidationArgs, report: ReportViolation) -> None:
     config = plugin_config_of(args, OIDC)
     if config is None:
@@ -216,16 +218,18 @@ def validate_oidc_consumer_by(args: ResourceValidationArgs, report: ReportViolat
         )
 
 
+POLICIES.resource(
+    "oidc-consumer-by-custom-id",
+    "openid-connect consumer_by must include custom_id: a portal "
+    "application is found by its Reference Id (custom_id).",
+    MANDATORY,
+)(validate_oidc_consumer_by)
+
+
 def _norm_issuer(url: str) -> str:
     return url.rstrip("/")
 
 
-@POLICIES.stack(
-    "oidc-issuer-matches-identity",
-    "The openid-connect issuer must be the issuer of the stack's identity "
-    "component, or tokens carry claims from another server.",
-    MANDATORY,
-)
 def validate_oidc_issuer_matches_identity(
     args: StackValidationArgs, report: ReportViolation
 ) -> None:
@@ -252,14 +256,17 @@ def validate_oidc_issuer_matches_identity(
             )
 
 
+POLICIES.stack(
+    "oidc-issuer-matches-identity",
+    "The openid-connect issuer must be the issuer of the stack's identity "
+    "component, or tokens carry claims from another server.",
+    MANDATORY,
+)(validate_oidc_issuer_matches_identity)
+
+
 # --------------------------------------------------------------------------- 4. app registration
 
 
-@POLICIES.resource(
-    "app-registration-service-only",
-    "application-registration works only on a service (not a route, consumer or globally).",
-    MANDATORY,
-)
 def validate_app_registration_scope(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = plugin_props(args, APP_REG)
     if props is None:
@@ -280,12 +287,13 @@ def validate_app_registration_scope(args: ResourceValidationArgs, report: Report
         )
 
 
-@POLICIES.stack(
-    "app-registration-with-oidc",
-    "A service with application-registration also needs openid-connect, "
-    "which maps the token to the application.",
+POLICIES.resource(
+    "app-registration-service-only",
+    "application-registration works only on a service (not a route, consumer or globally).",
     MANDATORY,
-)
+)(validate_app_registration_scope)
+
+
 def validate_app_registration_has_oidc(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = stack_of(args)
     oidc_services = [stack.service_of_plugin(p) for p in stack.plugins(OIDC)]
@@ -303,14 +311,17 @@ def validate_app_registration_has_oidc(args: StackValidationArgs, report: Report
         )
 
 
+POLICIES.stack(
+    "app-registration-with-oidc",
+    "A service with application-registration also needs openid-connect, "
+    "which maps the token to the application.",
+    MANDATORY,
+)(validate_app_registration_has_oidc)
+
+
 # --------------------------------------------------------------------------- 9. environment
 
 
-@POLICIES.resource(
-    "app-registration-auto-approve-off",
-    "application-registration auto_approve grants every new application access without review.",
-    ADVISORY,
-)
 def validate_auto_approve_off(args: ResourceValidationArgs, report: ReportViolation) -> None:
     config = plugin_config_of(args, APP_REG)
     if config is not None and config.get("auto_approve") is True:
@@ -322,12 +333,13 @@ def validate_auto_approve_off(args: ResourceValidationArgs, report: ReportViolat
         )
 
 
-@POLICIES.resource(
-    "kong-upstream-https",
-    "Kong service upstreams must be https outside the sandbox.",
+POLICIES.resource(
+    "app-registration-auto-approve-off",
+    "application-registration auto_approve grants every new application access without review.",
     ADVISORY,
-    config_schema=LOOPBACK_SCHEMA,
-)
+)(validate_auto_approve_off)
+
+
 def validate_upstream_https(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != KONG_SERVICE:
         return
@@ -351,6 +363,14 @@ def validate_upstream_https(args: ResourceValidationArgs, report: ReportViolatio
         )
 
 
+POLICIES.resource(
+    "kong-upstream-https",
+    "Kong service upstreams must be https outside the sandbox.",
+    ADVISORY,
+    config_schema=LOOPBACK_SCHEMA,
+)(validate_upstream_https)
+
+
 def _admin_url(args: StackValidationArgs) -> Any:
     """The Kong admin URL: the pack config's `adminUrl`, else KONG_ADMIN_URL from the environment.
 
@@ -361,7 +381,18 @@ def _admin_url(args: StackValidationArgs) -> Any:
     return pack_config(args, "adminUrl", None) or os.environ.get("KONG_ADMIN_URL") or None
 
 
-@POLICIES.stack(
+def validate_admin_url_https(args: StackValidationArgs, report: ReportViolation) -> None:
+    url = _admin_url(args)
+    problem = url_problem(url, allow_loopback=bool(pack_config(args, "allowLoopback", False)))
+    if problem:
+        report(
+            f"Kong Admin API URL {problem}; the admin token would travel unencrypted. Use the "
+            "https Admin API address (kong-okta-portal:kong.adminUrl, KONG_ADMIN_URL).",
+            None,
+        )
+
+
+POLICIES.stack(
     "kong-admin-url-https",
     "The Kong Admin API URL must be https outside the sandbox: the admin "
     "token travels with every request.",
@@ -372,13 +403,4 @@ def _admin_url(args: StackValidationArgs) -> Any:
             "adminUrl": {"type": "string", "description": "override the stack's URL"},
         }
     ),
-)
-def validate_admin_url_https(args: StackValidationArgs, report: ReportViolation) -> None:
-    url = _admin_url(args)
-    problem = url_problem(url, allow_loopback=bool(pack_config(args, "allowLoopback", False)))
-    if problem:
-        report(
-            f"Kong Admin API URL {problem}; the admin token would travel unencrypted. Use the "
-            "https Admin API address (kong-okta-portal:kong.adminUrl, KONG_ADMIN_URL).",
-            None,
-        )
+)(validate_admin_url_https)

@@ -54,15 +54,6 @@ def _claim_problems(props: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-@POLICIES.resource(
-    "okta-claim-client-id",
-    "The Okta claim that maps tokens to applications must be an access-token "
-    "claim (RESOURCE), an EXPRESSION, with value app.clientId.",
-    MANDATORY,
-    config_schema=PolicyConfigSchema(
-        properties={"claimNames": {"type": "array", "items": {"type": "string"}}}
-    ),
-)
 def validate_okta_claim(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != OKTA_CLAIM:
         return
@@ -81,12 +72,17 @@ def validate_okta_claim(args: ResourceValidationArgs, report: ReportViolation) -
         )
 
 
-@POLICIES.stack(
-    "okta-claim-matches-consumer-claim",
-    "Every openid-connect consumer_claim must name an Okta claim of the "
-    "stack that carries app.clientId in the access token.",
+POLICIES.resource(
+    "okta-claim-client-id",
+    "The Okta claim that maps tokens to applications must be an access-token "
+    "claim (RESOURCE), an EXPRESSION, with value app.clientId.",
     MANDATORY,
-)
+    config_schema=PolicyConfigSchema(
+        properties={"claimNames": {"type": "array", "items": {"type": "string"}}}
+    ),
+)(validate_okta_claim)
+
+
 def validate_okta_claim_matches_consumer_claim(
     args: StackValidationArgs, report: ReportViolation
 ) -> None:
@@ -124,6 +120,14 @@ def validate_okta_claim_matches_consumer_claim(
             )
 
 
+POLICIES.stack(
+    "okta-claim-matches-consumer-claim",
+    "Every openid-connect consumer_claim must name an Okta claim of the "
+    "stack that carries app.clientId in the access token.",
+    MANDATORY,
+)(validate_okta_claim_matches_consumer_claim)
+
+
 # --------------------------------------------------------------------------- 6. identity apps
 
 
@@ -131,12 +135,6 @@ def _grant_types(props: Mapping[str, Any]) -> Any:
     return prop(props, "grant_types")
 
 
-@POLICIES.resource(
-    "identity-app-no-implicit-grant",
-    "Identity apps must not use the implicit grant: tokens in the browser "
-    "URL leak; use authorization code with PKCE.",
-    ADVISORY,
-)
 def validate_no_implicit_grant(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type not in IDENTITY_APP_TYPES:
         return
@@ -152,11 +150,14 @@ def validate_no_implicit_grant(args: ResourceValidationArgs, report: ReportViola
         )
 
 
-@POLICIES.resource(
-    "okta-app-pkce",
-    "Browser and native Okta apps cannot keep a secret and must use PKCE.",
+POLICIES.resource(
+    "identity-app-no-implicit-grant",
+    "Identity apps must not use the implicit grant: tokens in the browser "
+    "URL leak; use authorization code with PKCE.",
     ADVISORY,
-)
+)(validate_no_implicit_grant)
+
+
 def validate_okta_pkce(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != OKTA_APP:
         return
@@ -178,11 +179,13 @@ def validate_okta_pkce(args: ResourceValidationArgs, report: ReportViolation) ->
         )
 
 
-@POLICIES.resource(
-    "okta-service-app-client-credentials-only",
-    "Okta service apps have no user and must use only client_credentials.",
+POLICIES.resource(
+    "okta-app-pkce",
+    "Browser and native Okta apps cannot keep a secret and must use PKCE.",
     ADVISORY,
-)
+)(validate_okta_pkce)
+
+
 def validate_okta_service_app(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != OKTA_APP:
         return
@@ -201,15 +204,16 @@ def validate_okta_service_app(args: ResourceValidationArgs, report: ReportViolat
         )
 
 
+POLICIES.resource(
+    "okta-service-app-client-credentials-only",
+    "Okta service apps have no user and must use only client_credentials.",
+    ADVISORY,
+)(validate_okta_service_app)
+
+
 # --------------------------------------------------------------------------- 7. auth server rules
 
 
-@POLICIES.stack(
-    "okta-flow-has-policy-rule",
-    "Every flow an Okta app uses needs an access-policy rule granting it "
-    "with a custom scope, or Okta answers no_matching_policy.",
-    MANDATORY,
-)
 def validate_okta_flows_have_rules(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = stack_of(args)
     if not stack.manages_okta_auth_server():
@@ -251,6 +255,14 @@ def validate_okta_flows_have_rules(args: StackValidationArgs, report: ReportViol
                 f"{missing!r} and scope_whitelists naming a custom ServerScope.",
                 app.urn,
             )
+
+
+POLICIES.stack(
+    "okta-flow-has-policy-rule",
+    "Every flow an Okta app uses needs an access-policy rule granting it "
+    "with a custom scope, or Okta answers no_matching_policy.",
+    MANDATORY,
+)(validate_okta_flows_have_rules)
 
 
 def _gateway_flows_cover_apps(stack: Stack, report: ReportViolation) -> None:

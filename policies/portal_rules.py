@@ -34,12 +34,6 @@ def _client_id(res: Res) -> Any:
     return prop(res.props, "client_id")
 
 
-@POLICIES.stack(
-    "portal-app-custom-id-is-client-id",
-    "A portal application's custom_id (Reference Id) must be the client_id "
-    "of an identity app in the stack, or no token ever matches it.",
-    MANDATORY,
-)
 def validate_app_custom_id_is_client_id(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = stack_of(args)
     identity = stack.of(*IDENTITY_APP_TYPES)
@@ -63,11 +57,14 @@ def validate_app_custom_id_is_client_id(args: StackValidationArgs, report: Repor
         )
 
 
-@POLICIES.stack(
-    "portal-contract-service-has-plugins",
-    "A service with application contracts needs both openid-connect and application-registration.",
+POLICIES.stack(
+    "portal-app-custom-id-is-client-id",
+    "A portal application's custom_id (Reference Id) must be the client_id "
+    "of an identity app in the stack, or no token ever matches it.",
     MANDATORY,
-)
+)(validate_app_custom_id_is_client_id)
+
+
 def validate_contract_service_plugins(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = stack_of(args)
     on_service: dict[str, set[str]] = {}
@@ -103,12 +100,13 @@ def validate_contract_service_plugins(args: StackValidationArgs, report: ReportV
             )
 
 
-@POLICIES.stack(
-    "portal-custom-id-unique",
-    "custom_id is unique per Kong workspace (developers and applications "
-    "alike): a duplicate fails with 409.",
+POLICIES.stack(
+    "portal-contract-service-has-plugins",
+    "A service with application contracts needs both openid-connect and application-registration.",
     MANDATORY,
-)
+)(validate_contract_service_plugins)
+
+
 def validate_custom_id_unique(args: StackValidationArgs, report: ReportViolation) -> None:
     stack = stack_of(args)
     identity_urns = {r.urn for r in stack.of(*IDENTITY_APP_TYPES)}
@@ -139,3 +137,11 @@ def validate_custom_id_unique(args: StackValidationArgs, report: ReportViolation
                 "application its own identity app.",
                 res.urn,
             )
+
+
+POLICIES.stack(
+    "portal-custom-id-unique",
+    "custom_id is unique per Kong workspace (developers and applications "
+    "alike): a duplicate fails with 409.",
+    MANDATORY,
+)(validate_custom_id_unique)

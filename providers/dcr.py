@@ -153,13 +153,7 @@ class ClientRegistrationProvider(ResourceProvider):
             transport=shared_transport(*tls),
         )
 
-    @retry(
-        retry=retry_if_exception(lambda e: isinstance(e, _Transient | httpx.ConnectError)),
-        wait=wait_exponential(multiplier=0.2, max=5),
-        stop=stop_after_attempt(5),
-        reraise=True,
-    )
-    def _send(
+    def _send_once(
         self,
         method: str,
         url: str,
@@ -171,6 +165,14 @@ class ClientRegistrationProvider(ResourceProvider):
         if resp.status_code in RETRY_STATUSES:
             raise _Transient(f"HTTP {resp.status_code}")
         return resp
+
+    # transient answers (429, 502, 503, 504) and refused connections are tried again, up to 5 times
+    _send = retry(
+        retry=retry_if_exception(lambda e: isinstance(e, _Transient | httpx.ConnectError)),
+        wait=wait_exponential(multiplier=0.2, max=5),
+        stop=stop_after_attempt(5),
+        reraise=True,
+    )(_send_once)
 
     @staticmethod
     def _json(resp: httpx.Response) -> Any:

@@ -14,12 +14,12 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
-    field_validator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -58,6 +58,25 @@ def url_problem(url: str, *, what: str, allow_http: bool = False) -> str | None:
     return None
 
 
+def kong_admin_url(v: str, info: ValidationInfo) -> str:
+    """An https Admin API URL (http only on loopback or with allowInsecureHttp), no trailing /."""
+    allow = bool(info.data.get("allow_insecure_http"))
+    problem = url_problem(v, what="Kong Admin API", allow_http=allow)
+    if problem:
+        raise ValueError(
+            f"{problem}; the admin token would travel unencrypted: use https, or set "
+            "kong.allowInsecureHttp: true to accept the risk"
+        )
+    return v.rstrip("/")
+
+
+def registration_endpoint_url(v: str | None) -> str | None:
+    problem = v and url_problem(v, what="identity provider")
+    if problem:
+        raise ValueError(problem)
+    return v
+
+
 class ConnectionModel(BaseModel):
     """Stack config objects: camelCase keys, unknown keys are errors."""
 
@@ -75,40 +94,20 @@ class KongConnection(ConnectionModel):
 
     # Declared before adminUrl, whose check reads it.
     allow_insecure_http: bool = False
-    admin_url: str
+    admin_url: Annotated[str, AfterValidator(kong_admin_url)]
     workspace: KongName | None = None
     tls_verify: bool = True
     ca_bundle: str | None = Field(default=None, min_length=1)
     timeout_seconds: float = Field(default=30.0, gt=0, le=600)
 
-    @field_validator("admin_url")
-    @classmethod
-    def _admin_url(cls, v: str, info: ValidationInfo) -> str:
-        allow = bool(info.data.get("allow_insecure_http"))
-        problem = url_problem(v, what="Kong Admin API", allow_http=allow)
-        if problem:
-            raise ValueError(
-                f"{problem}; the admin token would travel unencrypted: use https, or set "
-                "kong.allowInsecureHttp: true to accept the risk"
-            )
-        return v.rstrip("/")
-
 
 class IdentityConnection(ConnectionModel):
     """The connection part of `kong-okta-portal:identity` (RFC 7591 registration)."""
 
-    registration_endpoint: str | None = None
+    registration_endpoint: Annotated[str | None, AfterValidator(registration_endpoint_url)] = None
     tls_verify: bool = True
     ca_bundle: str | None = Field(default=None, min_length=1)
     timeout_seconds: float = Field(default=30.0, gt=0, le=600)
-
-    @field_validator("registration_endpoint")
-    @classmethod
-    def _endpoint(cls, v: str | None) -> str | None:
-        problem = v and url_problem(v, what="identity provider")
-        if problem:
-            raise ValueError(problem)
-        return v
 
 
 def describe(exc: ValidationError, key: str) -> str:

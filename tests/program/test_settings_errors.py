@@ -374,6 +374,14 @@ MORE_CASES: list[tuple[str, Edit, str]] = [
         'kong-okta-portal:services[1].route.paths = ["/a"]: expected paths not already routed to'
         " service 'orders'",
     ),
+    (
+        # an Okta app id names the app of an adopted client; alone it would be silently ignored
+        "okta-app-id-without-client-id",
+        _okta(_set([*A00, "oktaAppId"], "0oaORPHAN")),
+        "kong-okta-portal:developers[0].apps[0].oktaAppId = '0oaORPHAN': expected no value "
+        "without clientId: it names the Okta app of an adopted client (set clientId to the "
+        "app's client id as well)",
+    ),
 ]
 
 
