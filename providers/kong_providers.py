@@ -188,7 +188,8 @@ class KongProvider(ResourceProvider):
         )
         for key, kong_field in self.spec.outputs.items():
             outs[key] = ref_id(live.get(kong_field))
-        outs["adopt"] = bool(adopt)
+        if adopt:
+            outs["adopt"] = True
         return outs
 
     def _new_id(self, inputs: Mapping[str, Any]) -> str:

@@ -73,10 +73,12 @@ class KongResource(Resource):
         **inputs: Any,
     ) -> None:
         props = self._props(inputs)
-        props.update(
-            {"adopt": adopt, ID_SEED: id_seed(type(self), resource_name, opts)},
-            **dict.fromkeys(self.spec.output_names),
-        )
+        # `adopt` only when set, like the fields: each input costs the program, the engine and
+        # the provider host work per resource, and an unset one would only echo None
+        if adopt:
+            props["adopt"] = True
+        props[ID_SEED] = id_seed(type(self), resource_name, opts)
+        props.update(dict.fromkeys(self.spec.output_names))
         secrets = list(self.spec.where("secret"))
         if secrets:
             opts = pulumi.ResourceOptions.merge(
@@ -92,12 +94,14 @@ class KongResource(Resource):
         missing = [name for name in self.spec.where("required") if name not in inputs]
         if missing:
             raise TypeError(f"{cls}() missing required keyword arguments {missing}")
+        # Fields left unset (None) are not inputs at all: Kong's default applies, as it would
+        # with the field left out of the request, and no output ever carries them.
         props: dict[str, Any] = {}
         for field in self.spec.fields:
             value = inputs.get(field.name, field.default)
-            if field.secret and value is not None:
-                value = pulumi.Output.secret(value)
-            props[field.name] = value
+            if value is None:
+                continue
+            props[field.name] = pulumi.Output.secret(value) if field.secret else value
         return props
 
 

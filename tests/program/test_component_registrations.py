@@ -62,14 +62,14 @@ def test_gateway_registers_service_route_and_both_plugins_under_itself() -> None
     ]:
         assert request(mocks, name) == child(f"{kong}{typ}", "api-orders", depends_on=service)
     assert inputs(mocks, "api-orders-service") == {
-        "name": "orders", "url": "http://127.0.0.1:9000/orders", "adopt": False,
+        "name": "orders", "url": "http://127.0.0.1:9000/orders",
     }  # fmt: skip
     assert inputs(mocks, "api-orders-route") == {
         "name": "orders-route", "service_id": "kong-api-orders-service", "paths": ["/orders"],
-        "methods": ["GET"], "protocols": ["http", "https"], "strip_path": True, "adopt": False,
+        "methods": ["GET"], "protocols": ["http", "https"], "strip_path": True,
     }  # fmt: skip
     assert inputs(mocks, "api-orders-openid-connect") == {
-        "name": "openid-connect", "service_id": "kong-api-orders-service", "adopt": False,
+        "name": "openid-connect", "service_id": "kong-api-orders-service",
         "config": {
             "issuer": "http://127.0.0.1:8080/oauth2/default", "consumer_claim": ["application_id"],
             "consumer_by": ["custom_id"], "auth_methods": ["bearer"], "verify_parameters": False,
@@ -77,7 +77,6 @@ def test_gateway_registers_service_route_and_both_plugins_under_itself() -> None
     }  # fmt: skip
     assert inputs(mocks, "api-orders-application-registration") == {
         "name": "application-registration", "service_id": "kong-api-orders-service",
-        "adopt": False,
         "config": {"display_name": "Orders API", "auto_approve": False, "show_issuer": True},
     }  # fmt: skip
     assert mocks.monitor is not None
@@ -99,7 +98,7 @@ def test_gateway_passes_every_route_and_plugin_setting_on() -> None:
     assert inputs(mocks, "api-billing-route") == {
         "name": "billing-v1", "service_id": "kong-api-billing-service",
         "hosts": ["api.example.com"], "methods": ["GET", "POST"], "protocols": ["https"],
-        "strip_path": False, "adopt": False,
+        "strip_path": False,
     }  # fmt: skip
     assert inputs(mocks, "api-billing-openid-connect")["config"] == {
         "issuer": "http://127.0.0.1:8080/oauth2/default", "consumer_claim": ["application_id"],
@@ -121,7 +120,7 @@ def test_an_adopted_service_is_left_in_kong_by_destroy() -> None:
         assert request(mocks, f"api-orders-{suffix}").retain_on_delete, suffix
         assert inputs(mocks, f"api-orders-{suffix}")["adopt"] is True, suffix
         assert not request(mocks, f"api-billing-{suffix}").retain_on_delete, suffix
-        assert inputs(mocks, f"api-billing-{suffix}")["adopt"] is False, suffix
+        assert "adopt" not in inputs(mocks, f"api-billing-{suffix}"), suffix
 
 
 def test_contracts_wait_for_the_services_application_registration() -> None:
@@ -157,7 +156,7 @@ def test_portal_registers_developers_apps_and_contracts_under_itself() -> None:
         "kong-okta-portal:portal:Portal", "kong-okta-portal-test"
     )
     assert request(mocks, "portal-workspace") == child(f"{kong}WorkspacePortal", "portal")
-    assert inputs(mocks, "portal-workspace") == {"portal": True, "adopt": False}
+    assert inputs(mocks, "portal-workspace") == {"portal": True}
     # every developer waits for the workspace's portal; each object keeps its URN under the
     # per-developer layout as an alias
     assert request(mocks, "portal-ada-example-com-developer") == child(
@@ -166,7 +165,6 @@ def test_portal_registers_developers_apps_and_contracts_under_itself() -> None:
     )  # fmt: skip
     assert inputs(mocks, "portal-ada-example-com-developer") == {
         "email": "ada@example.com", "meta": '{"full_name": "Ada Lovelace"}', "status": 0,
-        "adopt": False,
     }  # fmt: skip
     assert request(mocks, "portal-ada-example-com-app-ada-web") == child(
         f"{kong}Application", "portal",
@@ -176,7 +174,7 @@ def test_portal_registers_developers_apps_and_contracts_under_itself() -> None:
     assert inputs(mocks, "portal-ada-example-com-app-ada-web") == {
         "name": "ada-web", "developer_id": "kong-portal-ada-example-com-developer",
         "custom_id": "cid-identity-client-ada-web", "description": "Ada's billing dashboard",
-        "redirect_uri": "https://ada.example.com/callback", "adopt": False,
+        "redirect_uri": "https://ada.example.com/callback",
     }  # fmt: skip
     # no redirect URI (client credentials): none is sent
     assert "redirect_uri" not in inputs(mocks, "portal-ada-example-com-app-ada-batch")
@@ -188,7 +186,7 @@ def test_portal_registers_developers_apps_and_contracts_under_itself() -> None:
     )  # fmt: skip
     assert inputs(mocks, "portal-ada-example-com-app-ada-web-billing") == {
         "application_id": "kong-portal-ada-example-com-app-ada-web",
-        "service_id": "kong-api-billing-service", "status": 1, "adopt": False,
+        "service_id": "kong-api-billing-service", "status": 1,
     }  # fmt: skip
     assert mocks.monitor is not None
     assert mocks.monitor.outputs["portal"] == {"developers": 2, "applications": 4}
@@ -256,7 +254,7 @@ def test_adopted_developers_and_apps_are_left_in_kong_by_destroy() -> None:
         "portal-grace-example-com-app-grace-spa-billing",
     }
     assert inputs(mocks, "portal-ada-example-com-developer")["adopt"] is True
-    assert inputs(mocks, "portal-ada-example-com-app-ada-batch")["adopt"] is False
+    assert "adopt" not in inputs(mocks, "portal-ada-example-com-app-ada-batch")
     assert inputs(mocks, "portal-grace-example-com-app-grace-spa")["adopt"] is True
     assert inputs(mocks, "portal-grace-example-com-app-grace-spa-orders")["adopt"] is True
 

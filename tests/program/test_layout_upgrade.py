@@ -172,3 +172,39 @@ def test_per_developer_stack_upgrades_without_touching_kong(
 
     pulumi_cli.run("preview", "--expect-no-changes", cwd=project, env=env)
     control.close()
+
+
+def test_a_stack_whose_state_stores_unset_inputs_upgrades_without_changes(
+    pulumi_cli: PulumiCLI, sandbox: Any, tmp_path: Path
+) -> None:
+    """Stacks deployed before unset inputs were left out hold `adopt: false` in every Kong
+    object's inputs and outputs: their first `up` after the change writes nothing."""
+    urls = sandbox.urls
+    inv = Inventory(urls)
+    control = SandboxControl(urls)
+    enable_portal(urls["admin"])
+    project = make_project(tmp_path, urls)
+    shutil.copy(REPO / "__main__.py", project / "__main__.py")
+    env = {"IDENTITY_API_TOKEN": urls["idp_api_token"]}
+    pulumi_cli.stack_init(project, "local")
+    pulumi_cli.run("up", "--yes", "--skip-preview", cwd=project, env=env)
+    before = kong_ids(inv)
+
+    state = json.loads(pulumi_cli.run("stack", "export", cwd=project).stdout)
+    kong = [r for r in state["deployment"]["resources"] if ":dynamic/kong:" in r["type"]]
+    assert kong and not [r for r in kong if "adopt" in r["inputs"]]
+    for res in kong:
+        res["inputs"]["adopt"] = False
+        res["outputs"]["adopt"] = False
+    old = tmp_path / "old-state.json"
+    old.write_text(json.dumps(state))
+    pulumi_cli.run("stack", "import", "--file", str(old), cwd=project)
+
+    mark = control.mark()
+    pulumi_cli.run("preview", "--expect-no-changes", cwd=project, env=env)
+    pulumi_cli.run("up", "--yes", "--skip-preview", cwd=project, env=env)
+    window = control.since(mark)
+    accepted = [r for r in window.rows if r["method"] != "GET" and r["status"] < 400]
+    assert accepted == [], window.rows
+    assert kong_ids(inv) == before
+    control.close()

@@ -78,11 +78,11 @@ def test_inputs_are_the_declared_fields_with_defaults_and_outputs_unset() -> Non
     assert svc == {
         "name": "orders",
         "url": "http://orders.internal:8080/v1",
-        "adopt": False,
         "id_seed": seed("pulumi-python:dynamic/kong:Service", "svc"),
-    }  # unset fields and outputs are None, which the engine drops
+    }  # unset fields, `adopt` unset and outputs are no inputs at all (the engine drops None)
     inst = mocks.named("inst").inputs
-    assert (inst["status"], inst["adopt"]) == (0, False)  # approved unless the program says
+    assert inst["status"] == 0  # approved unless the program says
+    assert "adopt" not in inst
     assert "suspended" not in inst
     assert mocks.named("portal").inputs["portal"] is True
 
