@@ -11,7 +11,12 @@ the checkpoint's size. In the same run it measures:
   and no engine (`bench.floor`).
 It prints tables, checks the targets and writes JSON to `bench/results/`.
 
-    python -m bench.scale [--quick] [--sizes 10,100] [--checkpoints once|every-step] [--out F]
+Each size is measured `--repeat` times (default 3), ours and the baseline taking turns, and
+every figure reported is the median repetition's: one run on a shared two-core machine moves
+by ±10%. Every sample is kept in the JSON (`samples`); request checks must hold in each one.
+
+    python -m bench.scale [--quick] [--sizes 10,100] [--repeat 3]
+                          [--checkpoints once|every-step] [--out F]
 
 `--checkpoints once` (the default, as `scripts/stack` runs a dcr stack) sets
 `PULUMI_SKIP_CHECKPOINTS=true` for ours and the baseline alike; `every-step` is the engine's
@@ -115,6 +120,8 @@ class PhaseResult:
     connections: int = 0  # TCP connections to the Admin API and the issuer
     checks: dict[str, bool] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # seconds of every repetition (ours, baseline, floor); the figures above are the medians'
+    samples: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def per_app(self) -> float:
@@ -312,6 +319,35 @@ def run_baseline(shape: dict[str, Any], work: Path, checkpoints: str) -> dict[st
 WORK_KINDS = ("engine", "program", "provider", "language host")
 
 
+def _median(items: list[Any], seconds: Any) -> Any:
+    """The middle item by `seconds` (the lower middle of an even count)."""
+    ranked = sorted(items, key=seconds)
+    return ranked[(len(ranked) - 1) // 2]
+
+
+def median_phases(reps: list[tuple[list[PhaseResult], dict[str, Cost]]]) -> list[PhaseResult]:
+    """One result per phase from repeated runs: our median repetition with the baseline's
+    median and the floor's median beside it; a check passes only if it passed every time."""
+    merged = []
+    for i, first in enumerate(reps[0][0]):
+        ours = [phases[i] for phases, _ in reps]
+        bases = [baseline[first.phase] for _, baseline in reps]
+        floors = [p.floor_seconds for p in ours if p.floor_seconds is not None]
+        result = _median(ours, lambda p: p.ours.seconds)
+        result.baseline = _median(bases, lambda c: c.seconds)
+        result.floor_seconds = _median(floors, float) if floors else None
+        result.checks = {
+            name: all(p.checks.get(name, False) for p in ours) for name in first.checks
+        }
+        result.samples = {
+            "ours": [p.ours.seconds for p in ours],
+            "baseline": [c.seconds for c in bases],
+            "floor": floors,
+        }
+        merged.append(result)
+    return merged
+
+
 def _cpu(cost: dict[str, Any] | None) -> float | None:
     """CPU seconds of the Pulumi side (engine, program, provider): wall time without the load."""
     if not cost:
@@ -406,18 +442,19 @@ def render_cost_table(runs: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def run(sizes: list[int], out: Path, checkpoints: str) -> dict[str, Any]:
+def run(sizes: list[int], out: Path, checkpoints: str, repeat: int = 3) -> dict[str, Any]:
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="kop-bench-") as tmp:
         work = Path(tmp)
         for n in sizes:
-            print(f"bench: N={n} real stack ...", file=sys.stderr, flush=True)
             load_before = [round(x, 2) for x in os.getloadavg()]
-            phases, shape = run_real(n, work, checkpoints)
-            print(f"bench: N={n} baseline ({shape}) ...", file=sys.stderr, flush=True)
-            baseline = run_baseline(shape, work, checkpoints)
-            for p in phases:
-                p.baseline = baseline[p.phase]
+            reps = []
+            for rep in range(repeat):
+                print(f"bench: N={n} real stack ({rep + 1}/{repeat}) ...", file=sys.stderr)
+                phases, shape = run_real(n, work / f"rep-{rep}", checkpoints)
+                print(f"bench: N={n} baseline ({shape}) ...", file=sys.stderr, flush=True)
+                reps.append((phases, run_baseline(shape, work / f"rep-{rep}", checkpoints)))
+            phases = median_phases(reps)
             create = next(p for p in phases if p.phase == "create")
             if create.ratio is not None:
                 create.checks[f"within {RATIO_TARGET}x of the baseline"] = (
@@ -449,6 +486,7 @@ def run(sizes: list[int], out: Path, checkpoints: str) -> dict[str, Any]:
         ).stdout.strip(),
         "command": "up/destroy/refresh with --yes --skip-preview, default --parallel",
         "checkpoints": checkpoints,
+        "repeat": repeat,
         "engine_env": ENGINE[checkpoints],
         "per_app": "seconds / apps in the stack (add-one and destroy: N+1)",
         "runs": runs,
@@ -471,6 +509,9 @@ def main(argv: list[str] | None = None) -> int:
         default="once",
         help="when the engine saves state: once per run (default) or after every step",
     )
+    parser.add_argument(
+        "--repeat", type=int, default=None, help="runs per size, the median reported (3; --quick 1)"
+    )
     parser.add_argument("--out", type=Path, default=None, help="JSON output path")
     parser.add_argument(
         "--render", type=Path, default=None, help="re-derive and print a saved JSON; run nothing"
@@ -489,7 +530,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sizes = [10] if args.quick else [int(s) for s in args.sizes.split(",") if s.strip()]
     out = args.out or RESULTS / ("scale-quick.json" if args.quick else "scale.json")
-    report = run(sizes, out, args.checkpoints)
+    report = run(sizes, out, args.checkpoints, max(1, args.repeat or (1 if args.quick else 3)))
     print(render_table(report["runs"]))
     print()
     print(render_cost_table(report["runs"]))

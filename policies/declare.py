@@ -1,4 +1,4 @@
-"""Declaring a policy after its validator: ``POLICIES.resource(name, description, level)(validate)``.
+"""Declaring a policy after its validator: ``POLICIES.resource(name, desc, level)(validate)``.
 
 Each rules module holds one `PolicySet`; the declarations leave the validators as they are
 (tests call them directly) and collect the policy objects the pack is built from.
