@@ -53,6 +53,7 @@ from sandbox.admin.store import (
     ENTITIES,
     KEY_FIELDS,
     Store,
+    any_holds,
     check_scope,
     locked,
     now,
@@ -207,6 +208,8 @@ class Backend(Store):
         table = self.table(ws_id, entity)
         for name, f in schema.fields:
             if not f.unique or row.get(name) is None:
+                continue
+            if not any_holds(table.values(), name, row[name]):
                 continue
             for other in table.values():
                 if other["id"] != row["id"] and other.get(name) == row[name]:

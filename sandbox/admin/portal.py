@@ -32,7 +32,7 @@ from sandbox.admin.schema import (
     unknown_fields,
     validate,
 )
-from sandbox.admin.store import Store, now, parse_size
+from sandbox.admin.store import Store, any_holds, now, parse_size
 
 if TYPE_CHECKING:
     from sandbox.admin.schema import Schema
@@ -146,9 +146,10 @@ class Portal:
         return self.settings.portal_available and bool((ws.get("config") or {}).get("portal"))
 
     def _consumers_clash(self, ws_id: str, field: str, value: Any, own: str | None):
-        if value is None:
+        rows = self.store.table(ws_id, "consumers").values()
+        if value is None or not any_holds(rows, field, value):
             return None
-        for c in self.store.table(ws_id, "consumers").values():
+        for c in rows:
             if c["id"] != own and c.get(field) == value:
                 return c
         return None
@@ -235,7 +236,7 @@ class Portal:
             if row["id"] in table:
                 raise E.primary_key_violation({"id": row["id"]})
             email = row["email"]
-            if any(d["email"] == email for d in table.values()) or self._consumers_clash(
+            if any_holds(table.values(), "email", email) or self._consumers_clash(
                 ws_id, "username", email, None
             ):
                 raise _conflict("email", f"developer already exists with email: {email}")
@@ -564,9 +565,10 @@ class Portal:
             # the primary key index answers first, as for every DAO insert
             if inst_id in self.store.table(ws_id, "application_instances"):
                 raise E.primary_key_violation({"id": inst_id})
-            for other in self.store.table(ws_id, "application_instances").values():
-                if other["composite_id"] == composite:
-                    raise E.unique_violation({"composite_id": composite})
+            if any_holds(
+                self.store.table(ws_id, "application_instances").values(), "composite_id", composite
+            ):
+                raise E.unique_violation({"composite_id": composite})
             ts = now()
             row = {
                 "id": inst_id,

@@ -10,7 +10,8 @@ import copy
 import functools
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from operator import methodcaller
 from typing import Any, TypeVar
 
 from sandbox.admin import errors as E
@@ -79,6 +80,13 @@ def parse_size(raw: str | None, *, portal: bool = False) -> int:
             },
         )
     return int(value)
+
+
+def any_holds(rows: Iterable[dict], field: str, value: Any) -> bool:
+    """Whether some row's `field` equals `value`: the uniqueness checks' common case (no row
+    does) runs as one C-level scan; a per-row Python loop made every insert cost O(rows) of
+    interpreted work, a millisecond at a few thousand developers."""
+    return value in map(methodcaller("get", field), rows)
 
 
 def check_scope(entity: str, row: dict, parent: tuple[str, str] | None) -> None:
