@@ -129,7 +129,7 @@ def test_a_wrong_claim_is_reported_once_per_plugin_naming_it() -> None:
     stack.add(
         rules.OKTA_CLAIM,
         "application-id",
-        {"name": "application_id", "claimType": "RESOURCE", "value": "app.id"},
+        {"name": "application_id", "claimType": "IDENTITY", "value": "app.id"},
     )
     _plugins(stack, oidc_config(), oidc_config())
     found = violations(rules.validate_okta_claim_matches_consumer_claim, stack.args())
@@ -137,7 +137,8 @@ def test_a_wrong_claim_is_reported_once_per_plugin_naming_it() -> None:
     assert found == [
         (
             f"Okta claim 'application_id' is openid-connect plugin 'oidc-{i}''s consumer claim but"
-            " value is 'app.id'; use 'app.clientId'.",
+            " claim_type is 'IDENTITY'; use \"RESOURCE\" (the access token Kong reads); value is"
+            " 'app.id'; use 'app.clientId'.",
             urn,
         )
         for i in (0, 1)
@@ -375,4 +376,18 @@ def test_every_gateway_export_must_be_readable() -> None:
     stack.add(PORTAL_COMPONENT, "portal-2", {"gateway": {"flows": ["implicit"]}})
     assert messages(rules.validate_okta_flows_have_rules, stack.args()) == [
         _not_granted("spa", ["authorization_code"], ["client_credentials", "implicit"])
+    ]
+
+
+def test_a_custom_scope_with_a_standard_name_counts() -> None:
+    # "groups" is a standard OIDC scope name, yet custom authorization servers often declare it
+    stack = okta_stack()
+    stack.remove("cc-rule")
+    stack.remove("portal-scope")
+    stack.add(rules.OKTA_SCOPE, "groups-scope", {"authServerId": UNKNOWN, "name": "groups"})
+    _rule(stack, "cc-rule", ["client_credentials"], ["groups"])
+    assert messages(rules.validate_okta_flows_have_rules, stack.args()) == []
+    stack.remove("groups-scope")
+    assert messages(rules.validate_okta_flows_have_rules, stack.args()) == [
+        _missing("svc-app", ["client_credentials"])
     ]
