@@ -27,7 +27,8 @@ def _app(stack: StackBuilder, name: str, value: object, **deps: str | list[str])
 
 def test_custom_id_message_and_every_app_after_a_passing_one_is_checked() -> None:
     stack = dcr_stack(preview=False)
-    # before the wrong one: wired to an identity app, unknown, equal to a client_id
+    # before the wrong one, each passing another way: wired from an identity app (trusted
+    # whatever the value), unknown at preview, equal to a known client_id
     _app(stack, "wired", "cid-ada-v2", custom_id="ada-app-client")
     _app(stack, "unknown", UNKNOWN)
     _app(stack, "literal", "cid-bob")
