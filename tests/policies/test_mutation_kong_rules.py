@@ -201,7 +201,7 @@ def test_okta_server_issuer_is_the_identity_issuer() -> None:
     ]
 
 
-def test_every_identity_issuer_is_listed_in_order() -> None:
+def test_the_message_lists_every_identity_issuer_sorted_without_its_slash() -> None:
     stack = dcr_stack(preview=False, issuer="https://b.example.com/oauth2/default")
     stack.add(rules.CLIENT_REGISTRATION, "third", {"issuer": "https://a.example.com/oauth2/x/"})
     _with_plugin_issuer(stack, oidc_config(issuer="https://c.example.com/oauth2/default"))
