@@ -1,0 +1,24 @@
+"""Settings checks that no other fast test pinned exactly (found by mutation testing)."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.settings import SettingsError, parse_settings
+from tests.program import configs
+
+
+def test_a_wildcard_host_route_overlaps_a_route_for_any_host() -> None:
+    """Kong takes `*` as a host (a wildcard with nothing else: typedefs.lua
+    `validate_wildcard_host`), which matches every host, as a route with no hosts does: the
+    same path on both routes to two services."""
+    cfg = configs.dcr()
+    cfg["services"][1]["route"] = {"paths": ["/orders"], "hosts": ["*"], "methods": ["GET"]}
+    with pytest.raises(SettingsError) as err:
+        parse_settings(cfg)
+    assert [p.render() for p in err.value.problems] == [
+        'kong-okta-portal:services[1].route.paths = ["/orders"]: expected paths not already '
+        "routed to service 'orders'"
+    ]
+    cfg["services"][1]["route"]["hosts"] = ["api.example.com"]
+    assert parse_settings(cfg).services[1].route.hosts == ["api.example.com"]
