@@ -3,12 +3,17 @@ each test asserts the text or value a user (or the engine) receives."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
+import httpx
 import pytest
 from pulumi.errors import RunError
 from pulumi.runtime import settings
 
+import providers.dcr as dcr
 from providers import sdk_shutdown
+from tests.provider.test_mutation_dcr import ISSUER_URL, Recorder, provider, service
 
 
 class _Answer(grpc.RpcError):
@@ -39,3 +44,20 @@ def test_cancelled_registration_reads_as_the_sdk_unavailable_monitor(
     cancelled = _raised(_Answer(grpc.StatusCode.CANCELLED, "context canceled"))
     assert type(unavailable) is RunError and type(cancelled) is RunError
     assert str(cancelled) == str(unavailable) == "Resource monitor has terminated, shutting down"
+
+
+@pytest.mark.parametrize("name", ["billingXXXX", "XXXX"])
+def test_read_of_a_client_with_no_stack_suffix_keeps_its_whole_name(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """A client recorded without a stack suffix (adopted, or from an older stack) is read back
+    under its name as registered, whatever it ends with: no change to report on refresh."""
+    client = {"client_id": "0oa1", "client_name": name, "grant_types": ["client_credentials"]}
+    server = Recorder(lambda request: httpx.Response(200, json=client))
+    monkeypatch.setattr(dcr, "shared_transport", lambda verify, ca_bundle=None: server)
+    monkeypatch.setattr(dcr, "ssl_context", lambda verify, ca_bundle=None: True)
+    state: dict[str, Any] = {**service(ISSUER_URL, client_name=name), "client_id": "0oa1"}
+    read = provider().read("0oa1", state)
+    assert [(r.method, r.url.path) for r in server.requests] == [("GET", "/oauth2/v1/clients/0oa1")]
+    assert read.outs["client_name"] == read.inputs["client_name"] == name
+    assert "name_suffix" not in read.inputs
