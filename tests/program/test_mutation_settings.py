@@ -22,3 +22,16 @@ def test_a_wildcard_host_route_overlaps_a_route_for_any_host() -> None:
     ]
     cfg["services"][1]["route"]["hosts"] = ["api.example.com"]
     assert parse_settings(cfg).services[1].route.hosts == ["api.example.com"]
+
+
+def test_a_created_server_takes_exactly_one_audience() -> None:
+    cfg = configs.okta()
+    cfg["identity"]["authServer"] = {"name": "portal", "audiences": ["api://a", "api://b"]}
+    with pytest.raises(SettingsError) as err:
+        parse_settings(cfg)
+    assert [p.render() for p in err.value.problems] == [
+        'kong-okta-portal:identity.authServer.audiences = ["api://a", "api://b"]: expected '
+        "exactly one audience (Okta takes one)"
+    ]
+    cfg["identity"]["authServer"]["audiences"] = ["api://a"]
+    assert parse_settings(cfg).identity.auth_server.audiences == ["api://a"]
