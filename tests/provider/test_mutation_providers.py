@@ -3,6 +3,7 @@ each test asserts the text or value a user (or the engine) receives."""
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import grpc
@@ -12,7 +13,7 @@ from pulumi.errors import RunError
 from pulumi.runtime import settings
 
 import providers.dcr as dcr
-from providers import sdk_shutdown
+from providers import program_gc, sdk_shutdown
 from tests.provider.test_mutation_dcr import ISSUER_URL, Recorder, provider, service
 
 
@@ -61,3 +62,14 @@ def test_read_of_a_client_with_no_stack_suffix_keeps_its_whole_name(
     assert [(r.method, r.url.path) for r in server.requests] == [("GET", "/oauth2/v1/clients/0oa1")]
     assert read.outs["client_name"] == read.inputs["client_name"] == name
     assert "name_suffix" not in read.inputs
+
+
+def test_tuning_the_collector_returns_the_thresholds_it_replaced() -> None:
+    """`tune()` hands back the thresholds in force before it, so a caller can put them back."""
+    before = gc.get_threshold()
+    try:
+        assert program_gc.tune() == before
+        assert gc.get_threshold() == program_gc.THRESHOLDS
+        assert program_gc.tune() == program_gc.THRESHOLDS
+    finally:
+        gc.set_threshold(*before)
