@@ -8,12 +8,14 @@ from typing import Any
 
 import grpc
 import httpx
+import pulumi.log
+import pulumi.runtime.settings
 import pytest
 from pulumi.errors import RunError
 from pulumi.runtime import settings
 
 import providers.dcr as dcr
-from providers import program_gc, sdk_shutdown
+from providers import program_gc, sdk_logs, sdk_shutdown
 from tests.provider.test_mutation_dcr import ISSUER_URL, Recorder, provider, service
 
 
@@ -73,3 +75,24 @@ def test_tuning_the_collector_returns_the_thresholds_it_replaced() -> None:
         assert program_gc.tune() == program_gc.THRESHOLDS
     finally:
         gc.set_threshold(*before)
+
+
+@pytest.mark.parametrize(
+    ("value", "sent"),
+    [(" yes ", True), ("Yes", True), ("on", True), ("0", False), ("no", False), ("", False)],
+)
+def test_every_yes_spelling_of_the_debug_variable_sends_debug_lines(
+    monkeypatch: pytest.MonkeyPatch, value: str, sent: bool
+) -> None:
+    lines: list[str] = []
+
+    class _Engine:
+        def Log(self, req: Any) -> None:  # noqa: N802 (the gRPC stub's name)
+            lines.append(req.message)
+
+    monkeypatch.setattr(pulumi.runtime.settings, "get_engine", lambda: _Engine())
+    monkeypatch.setattr(pulumi.log, "debug", pulumi.log.debug)  # put back after the test
+    monkeypatch.setenv(sdk_logs.ENV, value)
+    assert sdk_logs.quiet() is not sent
+    pulumi.log.debug("registering resource: ty=x, name=y")
+    assert lines == (["registering resource: ty=x, name=y"] if sent else [])
