@@ -35,3 +35,33 @@ def test_a_created_server_takes_exactly_one_audience() -> None:
     ]
     cfg["identity"]["authServer"]["audiences"] = ["api://a"]
     assert parse_settings(cfg).identity.auth_server.audiences == ["api://a"]
+
+
+def _problems(cfg: dict) -> list[str]:
+    with pytest.raises(SettingsError) as err:
+        parse_settings(cfg)
+    return [p.render() for p in err.value.problems]
+
+
+def test_a_bad_redirect_uri_names_the_app_the_index_and_what_it_is() -> None:
+    cfg = configs.dcr()
+    cfg["developers"][0]["apps"][1]["redirectUris"] = [
+        "https://ada.example.com/cb",
+        "ftp://ada.example.com/cb",
+        "http://ada.example.com/cb",
+    ]
+    assert _problems(cfg) == [
+        "kong-okta-portal:developers[0].apps[1].redirectUris[1] = 'ftp://ada.example.com/cb': "
+        "expected an absolute http(s) URL for the redirect URI",
+        "kong-okta-portal:developers[0].apps[1].redirectUris[2] = 'http://ada.example.com/cb': "
+        "expected an https URL for the redirect URI (plain http only on loopback)",
+    ]
+
+
+def test_a_plain_http_issuer_off_loopback_is_refused_as_the_identity_providers() -> None:
+    cfg = configs.dcr()
+    cfg["identity"]["issuer"] = "http://id.example.com/oauth2/default"
+    assert _problems(cfg) == [
+        "kong-okta-portal:identity.issuer = 'http://id.example.com/oauth2/default': expected an "
+        "https URL for the identity provider (plain http only on loopback)"
+    ]
