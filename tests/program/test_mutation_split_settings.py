@@ -288,3 +288,94 @@ def test_portal_stack_with_only_the_connection_keys_passes() -> None:
     settings = portal("okta")
     assert settings.identity.claim_name == "application_id"  # the default, not set
     assert settings.role == "portal"
+
+
+# --- the keys of each side of a split, as parse_settings reads them -------------------------
+
+FROM_GATEWAY = "expected no value in a portal stack (split.role portal): it comes from the " + (
+    "gateway stack (split.gatewayStack)"
+)
+
+
+def _problems(raw: dict[str, Any]) -> list[str]:
+    with pytest.raises(SettingsError) as err:
+        parse_settings(raw)
+    return [p.render() for p in err.value.problems]
+
+
+def test_portal_stack_with_services_or_a_proxy_url_of_its_own() -> None:
+    raw = portal_raw()
+    raw["services"] = [{"name": "orders", "url": "http://127.0.0.1:9000", "route": {}}]
+    raw["proxyUrl"] = "http://127.0.0.1:8000"
+    assert _problems(raw) == [
+        'kong-okta-portal:services = [{"name": "orders", "url": "http://127.0.0.1:9000", '
+        f'"route": {{}}}}]: {FROM_GATEWAY}',
+        f"kong-okta-portal:proxyUrl = 'http://127.0.0.1:8000': {FROM_GATEWAY}",
+    ]
+
+
+def test_the_projects_empty_defaults_are_no_value() -> None:
+    """Pulumi.yaml gives `split`, `services` and `proxyUrl` empty defaults ({} / [] / "")."""
+    settings = parse_settings({**portal_raw(), "services": [], "proxyUrl": ""})
+    assert settings.role == "portal" and settings.services == [] and settings.proxy_url == ""
+    single = configs.dcr()
+    single["split"] = {}
+    assert parse_settings(single).role == "single"
+
+
+@pytest.mark.parametrize(
+    ("split", "line"),
+    [
+        (
+            {"role": "gateway", "flows": ["client_credentials", "device_code"]},
+            "kong-okta-portal:split.flows[1] = 'device_code': expected Input should be "
+            "'client_credentials', 'authorization_code' or 'implicit'",
+        ),
+        (
+            {"role": "portal", "gatewayStack": "gateway"},
+            "kong-okta-portal:split.gatewayStack = 'gateway': expected String should match "
+            "pattern '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$'",
+        ),
+        (
+            {"role": "gateway", "extra": 1},
+            "kong-okta-portal:split.extra = 1: expected no such key (check the spelling; keys "
+            "are camelCase)",
+        ),
+        (
+            {"flows": ["implicit"]},
+            'kong-okta-portal:split = {"flows": ["implicit"]}: expected Unable to extract tag '
+            "using discriminator 'role'",
+        ),
+    ],
+)
+def test_split_problems_name_the_key_as_written_without_the_role(
+    split: dict[str, Any], line: str
+) -> None:
+    """pydantic names the role it tried (`split.gateway.flows`); the key has no such level."""
+    raw = configs.dcr()
+    raw["split"] = split
+    found = _problems(raw)
+    assert line in found
+    assert [p for p in found if ".gateway." in p or ".portal." in p] == []
+
+
+def test_an_unknown_key_named_like_a_role_keeps_its_place() -> None:
+    """Only `split.<role>` is folded away: `kong.portal` (there is no such key: the portal
+    stack's Dev Portal is the gateway's) is named as written."""
+    raw = configs.dcr()
+    raw["kong"] = {**raw["kong"], "portal": True}
+    assert _problems(raw) == [
+        "kong-okta-portal:kong.portal = True: expected no such key (check the spelling; keys "
+        "are camelCase)"
+    ]
+
+
+def test_gateway_stack_apps_use_only_the_flows_it_grants() -> None:
+    raw = configs.dcr()  # grace-spa (developers[1].apps[0]) uses the implicit flow
+    raw["split"] = {"role": "gateway"}
+    assert _problems(raw) == [
+        "kong-okta-portal:developers[1].apps[0].flow = 'implicit': expected one of the flows of "
+        "kong-okta-portal:split.flows ['client_credentials', 'authorization_code']"
+    ]
+    raw["split"]["flows"] = ["implicit", "authorization_code", "client_credentials"]
+    assert parse_settings(raw).role == "gateway"
