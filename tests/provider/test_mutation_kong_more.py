@@ -1,0 +1,92 @@
+"""More Kong provider paths in-process against the sandbox Kong (found by mutation testing):
+an application instance created suspended, the call a refused write names, and the adoption
+flag an update records."""
+
+from __future__ import annotations
+
+import pytest
+
+from providers import kong_dynamic as kd
+from providers.kong_admin import KongAdminError
+from tests.provider.conftest import Kong
+from tests.provider.test_mutation_kong import (
+    UPSTREAM,
+    developer_and_app,
+    registration,
+    service,
+    writes,
+)
+
+
+def _instance_inputs(kong: Kong) -> dict:
+    sid = service(kong)
+    registration(kong, sid)
+    _, app_id = developer_and_app(kong)
+    kong.new_requests()
+    return {"application_id": app_id, "service_id": sid, "status": 0}
+
+
+def test_an_instance_created_suspended_is_suspended_in_kong(kong: Kong) -> None:
+    """Kong ignores `suspended` on create: the provider sets it with a PATCH right after."""
+    inputs = {**_instance_inputs(kong), "suspended": True}
+    created = kong.provider(kd.ApplicationInstanceProvider).create(dict(inputs))
+    base = f"/applications/{inputs['application_id']}/application_instances"
+    assert writes(kong) == [("POST", base), ("PATCH", f"{base}/{created.id}")]
+    live = kong.http.get(f"{base}/{created.id}").json()
+    assert (live["suspended"], live["status"]) == (True, 0)
+    assert created.outs["suspended"] is True
+
+
+def test_an_instance_created_unsuspended_takes_one_write(kong: Kong) -> None:
+    inputs = {**_instance_inputs(kong), "suspended": False}
+    created = kong.provider(kd.ApplicationInstanceProvider).create(dict(inputs))
+    base = f"/applications/{inputs['application_id']}/application_instances"
+    assert writes(kong) == [("POST", base)]
+    assert kong.http.get(f"{base}/{created.id}").json()["suspended"] is False
+
+
+def test_a_refused_delete_and_update_name_the_call(kong: Kong) -> None:
+    """Kong refuses to delete a service a route still uses, and a retries count below 0; each
+    message names the call (method and path) before Kong's words."""
+    provider = kong.provider(kd.ServiceProvider)
+    created = provider.create({"name": "orders", "url": UPSTREAM})
+    path = f"/services/{created.id}"
+    route = {"name": "orders-route", "paths": ["/orders"], "service": {"id": created.id}}
+    kong.http.post("/routes", json=route).raise_for_status()
+    with pytest.raises(KongAdminError) as info:
+        provider.delete(created.id, created.outs)
+    assert str(info.value).startswith(f"Kong Admin API DELETE {path} returned 400")
+    assert "an existing 'routes' entity references this 'services' entity" in str(info.value)
+    with pytest.raises(KongAdminError) as info:
+        provider.update(
+            created.id, created.outs, {"name": "orders", "url": UPSTREAM, "retries": -1}
+        )
+    assert str(info.value).startswith(f"Kong Admin API PUT {path} returned 400")
+
+
+def test_an_update_records_whether_the_object_is_adopted(kong: Kong) -> None:
+    provider = kong.provider(kd.ServiceProvider)
+    created = provider.create({"name": "orders", "url": UPSTREAM})
+    news = {"name": "orders", "url": UPSTREAM + "/v2"}
+    assert provider.update(created.id, created.outs, {**news, "adopt": True}).outs["adopt"] is True
+    assert not provider.update(created.id, created.outs, news).outs.get("adopt")
+
+
+def test_a_retried_delete_and_update_are_logged_with_their_method(
+    kong: Kong, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The retry log names the call as sent: a DELETE or a PUT whose connection was dropped
+    (Kong's answer lost) is retried, and logged as such."""
+    provider = kong.provider(kd.ServiceProvider)
+    created = provider.create({"name": "orders", "url": UPSTREAM})
+    path = f"/services/{created.id}"
+    with caplog.at_level("INFO", logger="providers.kong_admin"):
+        kong.fault(drop=True, methods=["PUT"], path_prefix=path, count=1)
+        provider.update(created.id, created.outs, {"name": "orders", "url": UPSTREAM + "/v2"})
+        kong.fault(drop=True, methods=["DELETE"], path_prefix=path, count=1)
+        provider.delete(created.id, created.outs)
+    assert [r.getMessage() for r in caplog.records] == [
+        f"retrying PUT {path} after RemoteProtocolError (attempt 1)",
+        f"retrying DELETE {path} after RemoteProtocolError (attempt 1)",
+    ]
+    assert kong.http.get(path).status_code == 404
