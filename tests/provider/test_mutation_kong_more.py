@@ -90,3 +90,51 @@ def test_a_retried_delete_and_update_are_logged_with_their_method(
         f"retrying DELETE {path} after RemoteProtocolError (attempt 1)",
     ]
     assert kong.http.get(path).status_code == 404
+
+
+def test_a_create_kong_answers_is_one_post_and_no_read(kong: Kong) -> None:
+    """A create Kong accepts costs one request: the answer is the object, nothing is read back
+    (a read follows only Kong's primary-key answer, when the id is already taken)."""
+    created = kong.provider(kd.DeveloperProvider).create(
+        {"email": "grace@example.com", "meta": '{"full_name": "Grace"}', "status": 0}
+    )
+    calls = [(r["method"], r["path"]) for r in kong.new_requests() if r["path"] != "/"]
+    assert calls == [("POST", "/developers")]
+    assert created.outs["email"] == "grace@example.com"
+
+
+def test_a_refresh_of_an_object_deleted_by_hand_reports_it_gone(kong: Kong) -> None:
+    """Gone: no id, and outputs the SDK's provider host can write into (it adds the provider
+    to them, `outs[PROVIDER_KEY] = ...` in pulumi/dynamic/__main__.py: None would fail)."""
+    provider = kong.provider(kd.ServiceProvider)
+    created = provider.create({"name": "orders", "url": UPSTREAM})
+    kong.http.delete(f"/services/{created.id}").raise_for_status()
+    read = provider.read(created.id, created.outs)
+    assert (read.id, read.outs) == (None, {})
+
+
+def test_a_create_kong_refuses_as_invalid_is_kongs_refusal(kong: Kong) -> None:
+    """A 400 that is not Kong's primary-key answer is a refusal: Kong's own words, nothing
+    created, nothing read back as if it were the new object."""
+    provider = kong.provider(kd.DeveloperProvider)
+    with pytest.raises(KongAdminError) as info:
+        provider.create({"email": "grace@example.com", "status": 9})
+    assert str(info.value).startswith(
+        "Kong Admin API POST /developers returned 400: schema violation (status: value should "
+        "be between 0 and 5)"
+    )
+    assert kong.rows("/developers") == []
+
+
+def test_a_retried_create_is_logged_with_its_method(
+    kong: Kong, caplog: pytest.LogCaptureFixture
+) -> None:
+    kong.fault(drop=True, methods=["POST"], path_prefix="/developers", count=1)
+    with caplog.at_level("INFO", logger="providers.kong_admin"):
+        kong.provider(kd.DeveloperProvider).create(
+            {"email": "grace@example.com", "meta": '{"full_name": "Grace"}', "status": 0}
+        )
+    assert [r.getMessage() for r in caplog.records] == [
+        "retrying POST /developers after RemoteProtocolError (attempt 1)"
+    ]
+    assert [d["email"] for d in kong.rows("/developers")] == ["grace@example.com"]
