@@ -65,3 +65,20 @@ def test_a_plain_http_issuer_off_loopback_is_refused_as_the_identity_providers()
         "kong-okta-portal:identity.issuer = 'http://id.example.com/oauth2/default': expected an "
         "https URL for the identity provider (plain http only on loopback)"
     ]
+
+
+def test_developers_whose_addresses_differ_beyond_case_are_two() -> None:
+    """Unique emails are compared without case (`Ada@…` is `ada@…`), and only without case:
+    `straße@…` and `STRASSE@…` are two people (upper-casing would fold them together)."""
+    cfg = configs.dcr()
+    cfg["developers"][0]["email"] = "straße@example.com"
+    cfg["developers"][1]["email"] = "STRASSE@example.com"
+    assert [d.email for d in parse_settings(cfg).developers] == [
+        "straße@example.com",
+        "STRASSE@example.com",
+    ]
+    cfg["developers"][1]["email"] = "Straße@Example.com"
+    assert _problems(cfg) == [
+        "kong-okta-portal:developers[1].email = 'Straße@Example.com': expected a unique email "
+        "(also developers[0])"
+    ]
