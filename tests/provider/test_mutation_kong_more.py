@@ -138,3 +138,47 @@ def test_a_retried_create_is_logged_with_its_method(
         "retrying POST /developers after RemoteProtocolError (attempt 1)"
     ]
     assert [d["email"] for d in kong.rows("/developers")] == ["grace@example.com"]
+
+
+def test_a_retried_put_create_is_logged_with_its_method(
+    kong: Kong, caplog: pytest.LogCaptureFixture
+) -> None:
+    kong.fault(drop=True, methods=["PUT"], path_prefix="/services/", count=1)
+    with caplog.at_level("INFO", logger="providers.kong_admin"):
+        created = kong.provider(kd.ServiceProvider).create({"name": "orders", "url": UPSTREAM})
+    assert [r.getMessage() for r in caplog.records] == [
+        f"retrying PUT /services/{created.id} after RemoteProtocolError (attempt 1)"
+    ]
+
+
+def test_adopt_takes_over_a_service_made_by_hand_after_the_look_up(
+    kong: Kong, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`adopt` looks the name up first; a service someone makes by hand between that look-up
+    and the provider's PUT (Kong answers 409 for the name) is still taken over, in place."""
+    provider = kong.provider(kd.ServiceProvider)
+    made = kong.http.post("/services", json={"name": "orders", "url": "http://127.0.0.1:9/x"})
+    made.raise_for_status()
+    # the look-up ran before the service existed (the race this path is for)
+    monkeypatch.setattr(provider, "_find_adoptable", lambda client, inputs: None)
+    kong.new_requests()
+    created = provider.create({"name": "orders", "url": UPSTREAM, "adopt": True})
+    assert created.id == made.json()["id"]
+    assert [m for m, _p in writes(kong)] == ["PUT", "PUT"]  # 409 for the name, then in place
+    assert kong.http.get("/services/orders").json()["path"] == "/orders"
+
+
+def test_an_openid_connect_plugin_without_a_claim_on_3_14() -> None:
+    """Only a `consumer_claim` the config holds is renamed for Kong 3.14; a config without one
+    (the plugin's own default claim) is sent as it is."""
+    from tests.provider.conftest import start_kong
+
+    with start_kong("--kong-version", "3.14.0.0") as proc:
+        k314 = Kong(proc.urls["admin"])
+        k314.reset()
+        sid = k314.provider(kd.ServiceProvider).create({"name": "s", "url": "http://h:1"}).id
+        config = {"issuer": "http://127.0.0.1:9/oauth2/default", "auth_methods": ["bearer"]}
+        plugin = k314.provider(kd.PluginProvider)
+        created = plugin.create({"name": "openid-connect", "service_id": sid, "config": config})
+        live = k314.http.get(f"/plugins/{created.id}").json()["config"]
+        assert (live["issuer"], live["auth_methods"]) == (config["issuer"], ["bearer"])
