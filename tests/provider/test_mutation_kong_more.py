@@ -152,7 +152,7 @@ def test_a_retried_put_create_is_logged_with_its_method(
 
 
 def test_adopt_takes_over_a_service_made_by_hand_after_the_look_up(
-    kong: Kong, monkeypatch: pytest.MonkeyPatch
+    kong: Kong, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """`adopt` looks the name up first; a service someone makes by hand between that look-up
     and the provider's PUT (Kong answers 409 for the name) is still taken over, in place."""
@@ -162,9 +162,16 @@ def test_adopt_takes_over_a_service_made_by_hand_after_the_look_up(
     # the look-up ran before the service existed (the race this path is for)
     monkeypatch.setattr(provider, "_find_adoptable", lambda client, inputs: None)
     kong.new_requests()
-    created = provider.create({"name": "orders", "url": UPSTREAM, "adopt": True})
+    in_place = f"/services/{made.json()['id']}"
+    kong.fault(drop=True, methods=["PUT"], path_prefix=in_place, count=1)
+    with caplog.at_level("INFO", logger="providers.kong_admin"):
+        created = provider.create({"name": "orders", "url": UPSTREAM, "adopt": True})
     assert created.id == made.json()["id"]
-    assert [m for m, _p in writes(kong)] == ["PUT", "PUT"]  # 409 for the name, then in place
+    # 409 for the name, then in place (its answer lost once, so sent again)
+    assert [m for m, _p in writes(kong)] == ["PUT", "PUT", "PUT"]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"retrying PUT {in_place} after RemoteProtocolError (attempt 1)"
+    ]
     assert kong.http.get("/services/orders").json()["path"] == "/orders"
 
 
