@@ -189,3 +189,32 @@ def test_an_openid_connect_plugin_without_a_claim_on_3_14() -> None:
         created = plugin.create({"name": "openid-connect", "service_id": sid, "config": config})
         live = k314.http.get(f"/plugins/{created.id}").json()["config"]
         assert (live["issuer"], live["auth_methods"]) == (config["issuer"], ["bearer"])
+
+
+def test_a_created_object_records_when_kong_made_it(kong: Kong) -> None:
+    created = kong.provider(kd.ServiceProvider).create({"name": "orders", "url": UPSTREAM})
+    live = kong.http.get(f"/services/{created.id}").json()
+    assert live["created_at"] is not None
+    assert (created.outs["created_at"], created.outs["updated_at"]) == (
+        live["created_at"],
+        live["updated_at"],
+    )
+
+
+def test_a_create_whose_answer_was_lost_reads_its_object_back_and_logs_each_retry(
+    kong: Kong, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Kong commits the POST but the answer is a 502: the retry meets Kong's primary-key
+    answer (the id is the provider's own), so the object is read back by that id; that read's
+    answer is lost once too. Every retry is logged with the call as sent."""
+    kong.fault(status=502, commit=True, methods=["POST"], path_prefix="/developers", count=1)
+    kong.fault(drop=True, methods=["GET"], path_prefix="/developers/", count=1)
+    with caplog.at_level("INFO", logger="providers.kong_admin"):
+        created = kong.provider(kd.DeveloperProvider).create(
+            {"email": "grace@example.com", "meta": '{"full_name": "Grace"}', "status": 0}
+        )
+    assert [r.getMessage() for r in caplog.records] == [
+        "retrying POST /developers after _TransientStatus (attempt 1)",
+        f"retrying GET /developers/{created.id} after RemoteProtocolError (attempt 1)",
+    ]
+    assert [d["id"] for d in kong.rows("/developers")] == [created.id]
