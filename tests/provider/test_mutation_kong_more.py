@@ -218,3 +218,67 @@ def test_a_create_whose_answer_was_lost_reads_its_object_back_and_logs_each_retr
         f"retrying GET /developers/{created.id} after RemoteProtocolError (attempt 1)",
     ]
     assert [d["id"] for d in kong.rows("/developers")] == [created.id]
+
+
+def test_a_developer_made_by_hand_after_the_look_up_is_adopted_in_place(
+    kong: Kong, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As for services: Kong's 409 for the email of a developer someone made after `adopt`
+    looked it up; the developer is taken over with one PATCH (it is not this stack's own)."""
+    provider = kong.provider(kd.DeveloperProvider)
+    made = kong.http.post(
+        "/developers", json={"email": "grace@example.com", "meta": '{"full_name": "G"}'}
+    )
+    made.raise_for_status()
+    monkeypatch.setattr(provider, "_find_adoptable", lambda client, inputs: None)
+    kong.new_requests()
+    created = provider.create(
+        {"email": "grace@example.com", "meta": '{"full_name": "Grace"}', "adopt": True}
+    )
+    dev_id = made.json()["id"]
+    assert created.id == dev_id
+    assert writes(kong) == [("POST", "/developers"), ("PATCH", f"/developers/{dev_id}")]
+    assert kong.http.get(f"/developers/{dev_id}").json()["meta"] == '{"full_name": "Grace"}'
+
+
+def test_portal_objects_on_3_5_are_refused_naming_the_version_and_the_kind() -> None:
+    from tests.provider.conftest import start_kong
+
+    with start_kong("--kong-version", "3.5.0.0") as proc:
+        k35 = Kong(proc.urls["admin"])
+        k35.reset()
+        with pytest.raises(KongAdminError) as info:
+            k35.provider(kd.ApplicationProvider).create(
+                {"developer_id": "d", "name": "a", "custom_id": "0oa1"}
+            )
+    assert str(info.value).startswith("Kong 3.5.0.0 has no classic Dev Portal: it was removed")
+    assert str(info.value).endswith("and drop the Application resources")
+
+
+def test_an_application_made_by_hand_after_the_look_up_is_checked_then_adopted(
+    kong: Kong, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same race for an application: it is adopted in place only once its developer is
+    checked to be this resource's, and refused, whole, when it is another developer's."""
+    dev_id, app_id = developer_and_app(kong)  # ada-app, custom_id 0oa1
+    provider = kong.provider(kd.ApplicationProvider)
+    monkeypatch.setattr(provider, "_find_adoptable", lambda client, inputs: None)
+    other = kong.http.post(
+        "/developers", json={"email": "bob@example.com", "meta": '{"full_name": "Bob"}'}
+    )
+    other.raise_for_status()
+    other_id = other.json()["id"]
+    inputs = {"name": "ada-app", "custom_id": "0oa1", "description": "Ada's", "adopt": True}
+    with pytest.raises(KongAdminError) as info:
+        provider.create({**inputs, "developer_id": other_id})
+    assert str(info.value) == (
+        f"Kong Application {app_id} with custom_id '0oa1' belongs to developer {dev_id}, not "
+        f"{other_id}: adopt cannot move it; delete it or use its developer"
+    )
+    kong.new_requests()
+    created = provider.create({**inputs, "developer_id": dev_id})
+    assert created.id == app_id
+    assert writes(kong) == [
+        ("POST", f"/developers/{dev_id}/applications"),
+        ("PATCH", f"/applications/{app_id}"),
+    ]
