@@ -282,3 +282,34 @@ def test_an_application_made_by_hand_after_the_look_up_is_checked_then_adopted(
         ("POST", f"/developers/{dev_id}/applications"),
         ("PATCH", f"/applications/{app_id}"),
     ]
+
+
+def test_a_provider_never_configured_reads_kong_from_the_environment(
+    kong: Kong, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine may call a provider without `configure` (a provider loaded from state): it
+    then finds Kong through the KONG_ADMIN_URL environment variable (`from_sources`)."""
+    monkeypatch.setenv("KONG_ADMIN_URL", kong.admin)
+    monkeypatch.delenv("KONG_WORKSPACE", raising=False)
+    created = kd.ServiceProvider().create({"name": "orders", "url": UPSTREAM})
+    assert kong.http.get("/services/orders").json()["id"] == created.id
+
+
+def test_a_bad_kong_setting_fails_every_call_with_its_message(
+    kong: Kong, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A setting `configure` refused is the error of every later call, not a quiet fallback
+    to the environment (which here names a reachable Kong)."""
+    from pulumi.dynamic import Config, ConfigureRequest
+
+    from providers.kong_admin import KongConfigError
+
+    monkeypatch.setenv("KONG_ADMIN_URL", kong.admin)
+    provider = kd.ServiceProvider()
+    raw = {"kong-okta-portal:kong": '{"adminUrl": "ftp://kong.example.com"}'}
+    provider.configure(ConfigureRequest(Config(raw, "kong-okta-portal")))
+    kong.new_requests()
+    with pytest.raises(KongConfigError) as info:
+        provider.create({"name": "orders", "url": UPSTREAM})
+    assert "ftp://kong.example.com" in str(info.value)
+    assert kong.new_requests() == []
