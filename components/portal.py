@@ -14,7 +14,6 @@ stack deployed with it keeps its objects: the next `up` only renames them in sta
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,18 +21,13 @@ from typing import Any
 import pulumi
 
 from components.identity import ClientCredentials, moved_in_alias
-from components.settings import DeveloperSettings
+from components.settings import DeveloperSettings, developer_key
 from providers import kong_dynamic as kong
 
 COMPONENT_TYPE = "kong-okta-portal:portal:Portal"
 STATUS = {"approved": 0, "pending": 1, "rejected": 2, "revoked": 3}
 # The per-developer layout: a component of this type named `dev-<developer key>` each.
 LEGACY_DEVELOPER_TYPE = "kong-okta-portal:portal:PortalDeveloper"
-
-
-def developer_key(email: str) -> str:
-    """The developer's part of its objects' resource names: the email, lower-case, slugged."""
-    return re.sub(r"[^a-z0-9]+", "-", email.lower()).strip("-")
 
 
 def _child(

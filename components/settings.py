@@ -8,6 +8,7 @@ models: the providers read them themselves through `configure()`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -476,12 +477,18 @@ def _route_problems(
     return problems
 
 
+def developer_key(email: str) -> str:
+    """The developer's part of its objects' resource names: the email, lower-case, slugged."""
+    return re.sub(r"[^a-z0-9]+", "-", email.lower()).strip("-")
+
+
 def _developer_problems(
     developers: list[DeveloperSettings], services: set[str] | None
 ) -> list[Problem]:
     """`services` None: not known yet (a portal stack's come from its gateway stack)."""
     problems: list[Problem] = []
     emails: dict[str, int] = {}
+    keys: dict[str, int] = {}
     app_paths: dict[str, str] = {}
     for i, dev in enumerate(developers):
         base = f"{PROJECT}:developers[{i}]"
@@ -493,6 +500,18 @@ def _developer_problems(
                 )
             )
         emails.setdefault(email, i)
+        # two addresses that slug alike would give their objects the same resource names
+        key = developer_key(dev.email)
+        if key in keys and emails.get(email) != keys[key]:
+            problems.append(
+                Problem(
+                    f"{base}.email",
+                    dev.email,
+                    f"an email whose resource names differ from developers[{keys[key]}]'s "
+                    f"(both are {key!r}: letters and digits alone tell developers apart)",
+                )
+            )
+        keys.setdefault(key, i)
         for j, app in enumerate(dev.apps):
             app_path = f"{base}.apps[{j}]"
             if app.name in app_paths:
@@ -591,12 +610,19 @@ def _cross_checks(settings: StackSettings) -> list[Problem]:
     return problems
 
 
+def _plain(value: Any) -> Any:
+    """A settings block as the stack config spells it (camelCase keys), any other value as is."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(by_alias=True, exclude_none=True)
+    return value
+
+
 def _portal_identity_problems(idn: IdentitySettings) -> list[Problem]:
     """The identity provider's shared side is the gateway stack's, never a portal stack's."""
     return [
         Problem(
             f"{PROJECT}:identity.{to_camel(key)}",
-            getattr(idn, key),
+            _plain(getattr(idn, key)),
             "no value in a portal stack (split.role portal): the gateway stack sets it",
         )
         for key in GATEWAY_IDENTITY_KEYS

@@ -279,8 +279,14 @@ def test_portal_stack_may_not_set_the_gateway_identity_keys() -> None:
     assert found[1] == f"kong-okta-portal:identity.claimName = 'app_id': {PORTAL_SETS_IT}"
     assert found[2] == f"kong-okta-portal:identity.claimValue = 'app.id': {PORTAL_SETS_IT}"
     assert found[3] == f'kong-okta-portal:identity.scopes = ["orders.read"]: {PORTAL_SETS_IT}'
-    # the values the user set are shown (a model's own rendering: see the report)
-    assert "'portal'" in found[0] and "'aus1portal'" in found[4]
+    # the blocks are shown as the stack config spells them, not as Python objects
+    assert (
+        found[0] == f'kong-okta-portal:identity.authServer = {{"name": "portal"}}: {PORTAL_SETS_IT}'
+    )
+    assert found[4] == (
+        'kong-okta-portal:identity.adopt = {"serverId": "aus1portal", "scopeIds": {}, '
+        f'"ruleIds": {{}}}}: {PORTAL_SETS_IT}'
+    )
 
 
 def test_portal_stack_with_only_the_connection_keys_passes() -> None:

@@ -375,6 +375,17 @@ MORE_CASES: list[tuple[str, Edit, str]] = [
         " service 'orders'",
     ),
     (
+        # `ada.x@` and `ada-x@` both become `ada-x-example-com`: the same resource names twice
+        "emails-that-slug-alike",
+        lambda cfg: [
+            _set(["developers", 0, "email"], "ada.x@example.com")(cfg),
+            _set(["developers", 1, "email"], "Ada-X@example.com")(cfg),
+        ],
+        "kong-okta-portal:developers[1].email = 'Ada-X@example.com': expected an email whose "
+        "resource names differ from developers[0]'s (both are 'ada-x-example-com': letters "
+        "and digits alone tell developers apart)",
+    ),
+    (
         # an Okta app id names the app of an adopted client; alone it would be silently ignored
         "okta-app-id-without-client-id",
         _okta(_set([*A00, "oktaAppId"], "0oaORPHAN")),
