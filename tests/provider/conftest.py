@@ -84,3 +84,38 @@ def start_kong(*args: str, token: str | None = None) -> Any:
     from sandbox.launch import start_sandbox
 
     return start_sandbox([*sandbox_args(), *args])
+
+
+# -- a registration server in a test, for the RFC 7591 provider ------------------------------
+
+
+class Recorder(httpx.BaseTransport):
+    """A registration server in a test: records each request, answers with `answer`."""
+
+    def __init__(self, answer: Any) -> None:
+        self.answer = answer
+        self.requests: list[httpx.Request] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        request.read()
+        return self.answer(request)
+
+
+@pytest.fixture
+def wire(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """Route the provider's requests through a Recorder; note the TLS settings it asks for."""
+    seen: dict[str, Any] = {"tls": [], "transport": []}
+    import providers.dcr as dcr
+
+    def transport(verify: bool, ca_bundle: str | None = None) -> httpx.BaseTransport:
+        seen["transport"].append((verify, ca_bundle))
+        return seen["server"]
+
+    def context(verify: bool, ca_bundle: str | None = None) -> Any:
+        seen["tls"].append((verify, ca_bundle))
+        return True
+
+    monkeypatch.setattr(dcr, "shared_transport", transport)
+    monkeypatch.setattr(dcr, "ssl_context", context)
+    return seen

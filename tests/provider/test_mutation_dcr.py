@@ -29,6 +29,7 @@ from sandbox.faults import FaultController, FaultInjector
 from sandbox.issuer.app import create_issuer_app
 from sandbox.issuer.paging import every_item
 from sandbox.issuer.settings import IssuerSettings
+from tests.provider.conftest import Recorder
 from tests.sandbox_flow.servers import serve
 
 TOKEN = "mutation-idp-token"
@@ -540,38 +541,6 @@ def test_registration_error_keeps_the_error_fields_and_nothing_else() -> None:
 
 
 # -- what reaches the wire, and servers other than the sandbox ---------------------------------
-
-
-class Recorder(httpx.BaseTransport):
-    """A registration server in a test: records each request, answers with `answer`."""
-
-    def __init__(self, answer: Any) -> None:
-        self.answer = answer
-        self.requests: list[httpx.Request] = []
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        request.read()
-        return self.answer(request)
-
-
-@pytest.fixture
-def wire(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Route the provider's requests through a Recorder; note the TLS settings it asks for."""
-    seen: dict[str, Any] = {"tls": [], "transport": []}
-    import providers.dcr as dcr
-
-    def transport(verify: bool, ca_bundle: str | None = None) -> httpx.BaseTransport:
-        seen["transport"].append((verify, ca_bundle))
-        return seen["server"]
-
-    def context(verify: bool, ca_bundle: str | None = None) -> Any:
-        seen["tls"].append((verify, ca_bundle))
-        return True
-
-    monkeypatch.setattr(dcr, "shared_transport", transport)
-    monkeypatch.setattr(dcr, "ssl_context", context)
-    return seen
 
 
 ISSUER_URL = "https://id.example.com/oauth2/default"

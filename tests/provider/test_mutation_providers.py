@@ -16,7 +16,8 @@ from pulumi.runtime import settings
 
 import providers.dcr as dcr
 from providers import program_gc, sdk_logs, sdk_shutdown
-from tests.provider.test_mutation_dcr import ISSUER_URL, Recorder, provider, service
+from tests.provider.conftest import Recorder
+from tests.provider.test_mutation_dcr import ISSUER_URL, provider, service
 
 
 class _Answer(grpc.RpcError):
