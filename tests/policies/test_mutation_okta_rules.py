@@ -18,6 +18,7 @@ from tests.policies.support import (
     resource_args,
     violations,
 )
+from tests.policies.test_rules_identity import app
 
 
 def claim(config: dict | None = None, **props: object) -> object:
@@ -28,10 +29,6 @@ def claim(config: dict | None = None, **props: object) -> object:
         "value": "app.clientId",
     }
     return resource_args(rules.OKTA_CLAIM, {**base, **props}, name="application-id", config=config)
-
-
-def app(type_: str, name: str = "app", **props: object) -> object:
-    return resource_args(rules.OKTA_APP, {"label": name, "type": type_, **props}, name=name)
 
 
 # 5. the claim ------------------------------------------------------------------------------------

@@ -18,6 +18,14 @@ from providers.kong_admin import KongAdminError, clear_info_cache
 ADMIN = "http://kong.example.com:8001"
 
 
+def _configured(cls: type[kd.KongProvider]) -> kd.KongProvider:
+    """A provider configured as the engine does, for a node at ADMIN over plain http."""
+    provider = cls()
+    raw = {"kong-okta-portal:kong": json.dumps({"adminUrl": ADMIN, "allowInsecureHttp": True})}
+    provider.configure(ConfigureRequest(Config(raw, "kong-okta-portal")))
+    return provider
+
+
 @pytest.fixture
 def front(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str]]]:
     """A node on 3.4 with the portal on, behind a proxy that answers each POST with an HTML 400."""
@@ -43,9 +51,7 @@ def front(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, str]]]:
 def test_a_400_page_from_in_front_of_kong_is_shown_not_taken_for_our_object(
     front: list[tuple[str, str]],
 ) -> None:
-    provider = kd.DeveloperProvider()
-    raw = {"kong-okta-portal:kong": json.dumps({"adminUrl": ADMIN, "allowInsecureHttp": True})}
-    provider.configure(ConfigureRequest(Config(raw, "kong-okta-portal")))
+    provider = _configured(kd.DeveloperProvider)
     with pytest.raises(KongAdminError) as err:
         provider.create({"email": "ada@example.com", "status": 0, "id_seed": "seed"})
     assert err.value.status == 400
@@ -70,9 +76,7 @@ def test_an_adopted_service_gone_between_kongs_409_and_the_look_up_shows_the_409
         return httpx.Response(404, json={"message": "Not found"})
 
     monkeypatch.setattr(kong_admin, "shared_transport", lambda *_: httpx.MockTransport(answer))
-    provider = kd.ServiceProvider()
-    raw = {"kong-okta-portal:kong": json.dumps({"adminUrl": ADMIN, "allowInsecureHttp": True})}
-    provider.configure(ConfigureRequest(Config(raw, "kong-okta-portal")))
+    provider = _configured(kd.ServiceProvider)
     props = {"name": "orders", "url": "http://orders.internal", "adopt": True, "id_seed": "s"}
     with pytest.raises(KongAdminError) as err:
         provider.create(props)
@@ -87,9 +91,7 @@ def test_a_409_on_our_own_developer_takes_it_over_with_one_patch(
     """A node that reports a repeated POST's email clash (409) before its primary-key clash:
     the developer found by email has this resource's own id (an earlier attempt whose answer
     was lost), so it is taken over and brought to the settings with one PATCH."""
-    provider = kd.DeveloperProvider()
-    raw = {"kong-okta-portal:kong": json.dumps({"adminUrl": ADMIN, "allowInsecureHttp": True})}
-    provider.configure(ConfigureRequest(Config(raw, "kong-okta-portal")))
+    provider = _configured(kd.DeveloperProvider)
     props = {"email": "ada@example.com", "meta": '{"full_name": "Ada"}', "status": 0,
              "id_seed": "seed"}  # fmt: skip
     own_id = provider._new_id(props)
@@ -139,8 +141,6 @@ def test_a_nested_endpoint_goes_on_the_wire_as_path_segments(
 
     monkeypatch.setattr(kong_admin, "shared_transport", lambda *_: httpx.MockTransport(answer))
     clear_info_cache()
-    provider = kd.ApplicationInstanceProvider()
-    raw = {"kong-okta-portal:kong": json.dumps({"adminUrl": ADMIN, "allowInsecureHttp": True})}
-    provider.configure(ConfigureRequest(Config(raw, "kong-okta-portal")))
+    provider = _configured(kd.ApplicationInstanceProvider)
     provider.create({"application_id": "a1", "service_id": "s1", "status": 0, "id_seed": "s"})
     assert raw_paths == [b"/", b"/applications/a1/application_instances"]

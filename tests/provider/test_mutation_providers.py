@@ -16,19 +16,9 @@ from pulumi.runtime import settings
 
 import providers.dcr as dcr
 from providers import program_gc, sdk_logs, sdk_shutdown
+from tests.program.test_sdk_shutdown import _Answer
 from tests.provider.conftest import Recorder
 from tests.provider.test_mutation_dcr import ISSUER_URL, provider, service
-
-
-class _Answer(grpc.RpcError):
-    def __init__(self, code: grpc.StatusCode, details: str) -> None:
-        self._code, self._details = code, details
-
-    def code(self) -> grpc.StatusCode:
-        return self._code
-
-    def details(self) -> str:
-        return self._details
 
 
 def _raised(answer: _Answer) -> BaseException:
