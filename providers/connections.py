@@ -1,4 +1,5 @@
-"""TLS contexts and connection pools shared by every HTTP client of a provider process.
+"""TLS contexts, connection pools and the one way requests are sent, for every HTTP client of a
+provider process.
 
 Building an ``ssl.SSLContext`` loads the whole CA bundle (~15 ms of CPU), and a new client
 opens a new TCP (and TLS) connection: a fresh ``httpx.Client`` per call would pay both on
@@ -6,6 +7,10 @@ every create, read, update and delete. Contexts and pools are safe to share
 across the provider's threads and hold no credentials (headers, tokens and timeouts stay on
 each per-operation client), so one of each per TLS setting lives for the whole process.
 Neither is ever pickled: providers reach them by calling these functions, not by holding them.
+
+Requests go to the pool directly (`send`), not through an `httpx.Client`: a client per
+operation, with its URL merging and its cookie jar on every response, cost about a third of a
+request's CPU, and neither API needs them (absolute URLs, no cookies, redirects never followed).
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from __future__ import annotations
 import os
 import ssl
 import threading
+from collections.abc import Mapping
+from typing import Any
 
 import certifi
 import httpx
@@ -99,3 +106,37 @@ def clear() -> None:
         _CONTEXTS.clear()
     for pool in pools:
         pool.close()
+
+
+def send(
+    transport: httpx.BaseTransport,
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    timeout_seconds: float,
+    json: Any = None,
+    params: Mapping[str, Any] | None = None,
+) -> httpx.Response:
+    """One request on `transport` (a shared pool, or a test's), its body read and the
+    connection handed back: what `httpx.Client.request` does, less what no caller here uses."""
+    request = httpx.Request(
+        method,
+        url,
+        params=params,
+        headers=headers,
+        json=json,
+        extensions={"timeout": timeouts(timeout_seconds)},
+    )
+    response = transport.handle_request(request)
+    try:
+        response.read()
+    finally:
+        response.close()
+    response.request = request
+    return response
+
+
+def timeouts(seconds: float) -> dict[str, float | None]:
+    """Per-request timeouts: `seconds` for each read and write, connecting at most 10 s."""
+    return httpx.Timeout(seconds, connect=min(10.0, seconds)).as_dict()

@@ -39,7 +39,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from providers.connections import RETRY_STATUSES, shared_transport, ssl_context
+from providers.connections import RETRY_STATUSES, send, shared_transport
 from providers.settings import IdentityConnection, config_object, describe
 
 INPUT_KEYS = (
@@ -128,7 +128,8 @@ class ClientRegistrationProvider(ResourceProvider):
         endpoint = self._connection.registration_endpoint or registration_endpoint_for(issuer)
         return endpoint.rstrip("/")
 
-    def _client(self) -> httpx.Client:
+    def _headers(self) -> dict[str, str]:
+        """The registration API's headers, once the settings and the token are known good."""
         if self._config_error:
             raise RegistrationError(
                 "setup", 0, {"error": "invalid settings", "error_description": self._config_error}
@@ -143,15 +144,7 @@ class ClientRegistrationProvider(ResourceProvider):
                     "kong-okta-portal:identityApiToken ...` or IDENTITY_API_TOKEN",
                 },
             )
-        headers = {"Authorization": f"SSWS {self._token}", "Accept": "application/json"}
-        conn = self._connection
-        tls = (True, conn.ca_bundle) if conn.ca_bundle else (conn.tls_verify, None)
-        return httpx.Client(
-            headers=headers,
-            timeout=conn.timeout_seconds,
-            verify=ssl_context(*tls),
-            transport=shared_transport(*tls),
-        )
+        return {"Authorization": f"SSWS {self._token}", "Accept": "application/json"}
 
     def _send_once(
         self,
@@ -160,8 +153,18 @@ class ClientRegistrationProvider(ResourceProvider):
         body: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
     ) -> httpx.Response:
-        with self._client() as client:
-            resp = client.request(method, url, json=body, params=params)
+        headers = self._headers()
+        conn = self._connection
+        tls = (True, conn.ca_bundle) if conn.ca_bundle else (conn.tls_verify, None)
+        resp = send(
+            shared_transport(*tls),
+            method,
+            url,
+            headers=headers,
+            timeout_seconds=conn.timeout_seconds,
+            json=body,
+            params=params,
+        )
         if resp.status_code in RETRY_STATUSES:
             raise _Transient(f"HTTP {resp.status_code}")
         return resp

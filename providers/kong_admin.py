@@ -22,7 +22,7 @@ import httpx
 import tenacity
 from pydantic import ValidationError
 
-from providers.connections import RETRY_STATUSES, shared_transport, ssl_context
+from providers.connections import RETRY_STATUSES, send, shared_transport
 from providers.settings import CONFIG_NAMESPACE, KongConnection, config_object, describe
 
 log = logging.getLogger(__name__)
@@ -286,17 +286,10 @@ class KongAdminClient:
         headers = {"Accept": "application/json", "User-Agent": "kong-okta-portal-provider"}
         if settings.token:
             headers[TOKEN_HEADER] = settings.token
-        self._http = httpx.Client(
-            base_url=settings.admin_url,
-            headers=headers,
-            # shared per process: the CA bundle is loaded once and connections are kept alive
-            verify=ssl_context(settings.tls_verify, settings.ca_bundle),
-            timeout=httpx.Timeout(
-                settings.timeout_seconds, connect=min(10.0, settings.timeout_seconds)
-            ),
-            transport=transport or shared_transport(settings.tls_verify, settings.ca_bundle),
-            follow_redirects=False,
-        )
+        self._headers = headers
+        # the process's pool for this TLS setting (see `providers.connections`)
+        self._transport = transport or shared_transport(settings.tls_verify, settings.ca_bundle)
+        self._origin = str(httpx.URL(settings.admin_url)).rstrip("/")
 
     def __enter__(self) -> KongAdminClient:
         return self
@@ -305,7 +298,7 @@ class KongAdminClient:
         self.close()
 
     def close(self) -> None:
-        self._http.close()
+        self._transport.close()  # the shared pool's wrapper keeps the pool open
 
     def __getstate__(self) -> dict[str, Any]:
         raise TypeError("KongAdminClient holds the admin token and must not be pickled")
@@ -352,10 +345,18 @@ class KongAdminClient:
                 return True
             return time.monotonic() + self._wait(state) > deadline
 
-        def send() -> httpx.Response:
+        def attempt() -> httpx.Response:
             self.attempts += 1
             try:
-                response = self._http.request(method, path, json=json_body, params=params)
+                response = send(
+                    self._transport,
+                    method,
+                    self._origin + path,
+                    headers=self._headers,
+                    timeout_seconds=self.settings.timeout_seconds,
+                    json=json_body,
+                    params=params,
+                )
             except httpx.TransportError as exc:
                 # Only a failed connect proves the request never reached Kong.
                 if not isinstance(exc, httpx.ConnectError):
@@ -381,7 +382,7 @@ class KongAdminClient:
             ),
         )
         try:
-            response = retrying(send)
+            response = retrying(attempt)
         except _TransientStatus as exc:
             raise KongAdminError.from_response(
                 exc.response, hint=f"gave up after {self.attempts} attempts"

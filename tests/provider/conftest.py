@@ -105,17 +105,12 @@ class Recorder(httpx.BaseTransport):
 @pytest.fixture
 def wire(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     """Route the provider's requests through a Recorder; note the TLS settings it asks for."""
-    seen: dict[str, Any] = {"tls": [], "transport": []}
+    seen: dict[str, Any] = {"transport": []}
     import providers.dcr as dcr
 
     def transport(verify: bool, ca_bundle: str | None = None) -> httpx.BaseTransport:
         seen["transport"].append((verify, ca_bundle))
         return seen["server"]
 
-    def context(verify: bool, ca_bundle: str | None = None) -> Any:
-        seen["tls"].append((verify, ca_bundle))
-        return True
-
     monkeypatch.setattr(dcr, "shared_transport", transport)
-    monkeypatch.setattr(dcr, "ssl_context", context)
     return seen

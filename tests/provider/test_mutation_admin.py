@@ -358,7 +358,7 @@ def test_clients_use_the_process_pool_for_their_tls_setting() -> None:
             ),
         ):
             with KongAdminClient(settings) as c:
-                pool = c._http._transport._pool  # type: ignore[attr-defined]
+                pool = c._transport._pool  # type: ignore[attr-defined]
             assert pool is connections.shared_transport(*key)._pool  # type: ignore[attr-defined]
         assert set(connections._TRANSPORTS) == {(True, None), (False, None), (True, bundle)}
     finally:

@@ -49,7 +49,6 @@ def test_read_of_a_client_with_no_stack_suffix_keeps_its_whole_name(
     client = {"client_id": "0oa1", "client_name": name, "grant_types": ["client_credentials"]}
     server = Recorder(lambda request: httpx.Response(200, json=client))
     monkeypatch.setattr(dcr, "shared_transport", lambda verify, ca_bundle=None: server)
-    monkeypatch.setattr(dcr, "ssl_context", lambda verify, ca_bundle=None: True)
     state: dict[str, Any] = {**service(ISSUER_URL, client_name=name), "client_id": "0oa1"}
     read = provider().read("0oa1", state)
     assert [(r.method, r.url.path) for r in server.requests] == [("GET", "/oauth2/v1/clients/0oa1")]
