@@ -289,7 +289,7 @@ class KongAdminClient:
         self._headers = headers
         # the process's pool for this TLS setting (see `providers.connections`)
         self._transport = transport or shared_transport(settings.tls_verify, settings.ca_bundle)
-        self._origin = str(httpx.URL(settings.admin_url)).rstrip("/")
+        self._origin = settings.admin_url.rstrip("/")
 
     def __enter__(self) -> KongAdminClient:
         return self
