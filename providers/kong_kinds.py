@@ -16,8 +16,10 @@ from typing import Any
 # Module of the Kong resource types: `pulumi-python:dynamic/kong:<Kind>`.
 KONG_MODULE = "kong"
 KONG_TYPE_PREFIX = f"pulumi-python:dynamic/{KONG_MODULE}:"
-# Outputs every kind has: the Kong id and Kong's timestamps.
-COMMON_OUTPUTS = ("kong_id", "created_at", "updated_at")
+# Outputs every kind has: the Kong id. (Kong's timestamps are not kept: nothing reads them,
+# Kong bumps `updated_at` for fields no stack manages, and every output costs the program, the
+# engine and the provider work per resource.)
+COMMON_OUTPUTS = ("kong_id",)
 # Input carrying the resource's identity (project, stack, URN parts); never diffed or sent.
 ID_SEED = "id_seed"
 # Kong's error code for a primary-key clash: an object with our client-chosen id exists.

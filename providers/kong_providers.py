@@ -183,9 +183,7 @@ class KongProvider(ResourceProvider):
         self, inputs: Mapping[str, Any], live: Mapping[str, Any], adopt: bool
     ) -> dict[str, Any]:
         outs = dict(self._user(inputs))
-        outs.update(
-            kong_id=live["id"], created_at=live.get("created_at"), updated_at=live.get("updated_at")
-        )
+        outs["kong_id"] = live["id"]
         for key, kong_field in self.spec.outputs.items():
             outs[key] = ref_id(live.get(kong_field))
         if adopt:
@@ -249,15 +247,10 @@ class KongProvider(ResourceProvider):
             return ReadResult(None, {})
         old_user = self._user(props)
         outs = self._outs(old_user, live, bool(props.get("adopt")))
-        drifted = False
         for key, value in old_user.items():
             current = self._live_value(key, live, value)
             if normalise(key, current) != normalise(key, value):
                 outs[key] = current
-                drifted = True
-        if not drifted and props.get("updated_at") is not None:
-            # Kong bumps updated_at for changes to fields this stack does not manage.
-            outs["updated_at"] = props["updated_at"]
         return ReadResult(id_, outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

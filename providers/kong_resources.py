@@ -61,8 +61,6 @@ class KongResource(Resource):
     provider: ClassVar[type[KongProvider]]
 
     kong_id: pulumi.Output[str]
-    created_at: pulumi.Output[int]
-    updated_at: pulumi.Output[int]
 
     def __init__(
         self,

@@ -174,11 +174,13 @@ def test_per_developer_stack_upgrades_without_touching_kong(
     control.close()
 
 
-def test_a_stack_whose_state_stores_unset_inputs_upgrades_without_changes(
+def test_a_stack_whose_state_an_earlier_version_wrote_upgrades_without_changes(
     pulumi_cli: PulumiCLI, sandbox: Any, tmp_path: Path
 ) -> None:
     """Stacks deployed before unset inputs were left out hold `adopt: false` in every Kong
-    object's inputs and outputs: their first `up` after the change writes nothing."""
+    object's inputs and outputs, and before Kong's timestamps were dropped they hold
+    `created_at`/`updated_at` outputs: their first `up` after the change writes nothing, and a
+    refresh reports no change."""
     urls = sandbox.urls
     inv = Inventory(urls)
     control = SandboxControl(urls)
@@ -193,15 +195,17 @@ def test_a_stack_whose_state_stores_unset_inputs_upgrades_without_changes(
     state = json.loads(pulumi_cli.run("stack", "export", cwd=project).stdout)
     kong = [r for r in state["deployment"]["resources"] if ":dynamic/kong:" in r["type"]]
     assert kong and not [r for r in kong if "adopt" in r["inputs"]]
+    assert not [r for r in kong if "created_at" in r["outputs"]]
     for res in kong:
         res["inputs"]["adopt"] = False
-        res["outputs"]["adopt"] = False
+        res["outputs"].update(adopt=False, created_at=1_700_000_000, updated_at=1_700_000_060)
     old = tmp_path / "old-state.json"
     old.write_text(json.dumps(state))
     pulumi_cli.run("stack", "import", "--file", str(old), cwd=project)
 
     mark = control.mark()
     pulumi_cli.run("preview", "--expect-no-changes", cwd=project, env=env)
+    pulumi_cli.run("refresh", "--yes", "--expect-no-changes", cwd=project, env=env)
     pulumi_cli.run("up", "--yes", "--skip-preview", cwd=project, env=env)
     window = control.since(mark)
     accepted = [r for r in window.rows if r["method"] != "GET" and r["status"] < 400]

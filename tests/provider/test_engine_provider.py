@@ -46,7 +46,7 @@ PROGRAM = textwrap.dedent(
                                opts=pulumi.ResourceOptions(depends_on=[reg]))
     pulumi.export("service_id", svc.kong_id)
     pulumi.export("instance_status", inst.status)
-    pulumi.export("route_created_at", route.created_at)
+    pulumi.export("route_id", route.kong_id)
     pulumi.export("oidc_id", oidc.kong_id)
     """
 )

@@ -182,8 +182,7 @@ def test_a_resource_exposes_its_declared_outputs() -> None:
         dev = kd.Developer("dev", email="ada@example.com")
         svc.kong_id.apply(lambda v: seen.__setitem__("kong_id", v))
         dev.consumer_id.apply(lambda v: seen.__setitem__("consumer_id", v))
-        svc.created_at.apply(lambda v: seen.__setitem__("created_at", v))
 
     deploy(program)
     # the mocks answer kong_id for every Kong kind; unset outputs resolve to None
-    assert seen == {"kong_id": "kong-svc", "consumer_id": None, "created_at": None}
+    assert seen == {"kong_id": "kong-svc", "consumer_id": None}
