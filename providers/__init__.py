@@ -2,6 +2,9 @@
 
 # Before any dynamic resource is made: keeps the SDK's pickler from overflowing (see the module).
 from providers import pickle_chain as pickle_chain
+
+# Our resources register without the SDK's Python stack capture (see the module).
+from providers import source_positions as source_positions
 from providers.errors import install_in_provider_server
 
 # In the SDK's dynamic-provider server (whichever launcher started it): expected failures are

@@ -41,6 +41,7 @@ from tenacity import (
 
 from providers.connections import RETRY_STATUSES, send, shared_transport
 from providers.settings import IdentityConnection, config_object, describe
+from providers.source_positions import without_source_position
 
 INPUT_KEYS = (
     "issuer",
@@ -436,9 +437,10 @@ class ClientRegistration(Resource, module="identity", name="ClientRegistration")
             "client_id": None,
             "client_secret": None,
         }
-        super().__init__(
-            ClientRegistrationProvider(),
-            resource_name,
-            props,
-            pulumi.ResourceOptions.merge(opts, secret_opts),
-        )
+        with without_source_position():
+            super().__init__(
+                ClientRegistrationProvider(),
+                resource_name,
+                props,
+                pulumi.ResourceOptions.merge(opts, secret_opts),
+            )

@@ -25,6 +25,7 @@ from providers.kong_providers import (
     ServiceProvider,
     WorkspacePortalProvider,
 )
+from providers.source_positions import without_source_position
 
 
 def id_seed(
@@ -82,7 +83,8 @@ class KongResource(Resource):
             opts = pulumi.ResourceOptions.merge(
                 opts, pulumi.ResourceOptions(additional_secret_outputs=secrets)
             )
-        super().__init__(self.provider(), resource_name, props, _delete_first(opts))
+        with without_source_position():
+            super().__init__(self.provider(), resource_name, props, _delete_first(opts))
 
     def _props(self, inputs: dict[str, Any]) -> dict[str, Any]:
         cls = type(self).__name__
