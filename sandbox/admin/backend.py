@@ -50,12 +50,12 @@ from sandbox.admin.schema import (
     record_input,
 )
 from sandbox.admin.store import (
-    ENTITIES,
     KEY_FIELDS,
+    PLUGIN_SCOPE,
     Store,
-    any_holds,
     check_scope,
     locked,
+    new_tables,
     now,
     parse_size,
 )
@@ -137,20 +137,20 @@ class Backend(Store):
         row = fill_defaults(WORKSPACES.fields, {"name": "default"})
         row.update(id=self._default_ws_id, created_at=ts, updated_at=ts)
         self._workspaces[row["id"]] = row
-        self._tables[row["id"]] = {e: {} for e in ENTITIES}
+        self._tables[row["id"]] = new_tables()
 
     @locked
     def dump_state(self) -> dict:
-        return copy.deepcopy({"workspaces": self._workspaces, "tables": self._tables})
+        tables = {ws: {e: dict(t) for e, t in ts.items()} for ws, ts in self._tables.items()}
+        return copy.deepcopy({"workspaces": self._workspaces, "tables": tables})
 
     @locked
     def load_state(self, data: dict) -> None:
         self._workspaces = copy.deepcopy(data["workspaces"])
-        self._tables = copy.deepcopy(data["tables"])
+        loaded = copy.deepcopy(data["tables"])
+        self._tables = {ws_id: new_tables(tables) for ws_id, tables in loaded.items()}
         for ws_id in self._workspaces:
-            tables = self._tables.setdefault(ws_id, {})
-            for e in ENTITIES:
-                tables.setdefault(e, {})
+            self._tables.setdefault(ws_id, new_tables())
         for ws in self._workspaces.values():
             if ws["name"] == "default":
                 self._default_ws_id = ws["id"]
@@ -209,16 +209,12 @@ class Backend(Store):
         for name, f in schema.fields:
             if not f.unique or row.get(name) is None:
                 continue
-            if not any_holds(table.values(), name, row[name]):
-                continue
-            for other in table.values():
-                if other["id"] != row["id"] and other.get(name) == row[name]:
-                    raise E.unique_violation({name: row[name]})
+            if any(other != row["id"] for other in table.holders(name, row[name])):
+                raise E.unique_violation({name: row[name]})
         if entity == "plugins":
-            key = ("name", "route", "service", "consumer", "consumer_group")
-            for other in table.values():
-                if other["id"] != row["id"] and all(other.get(k) == row.get(k) for k in key):
-                    raise E.unique_violation({k: row.get(k) for k in key})
+            scope = tuple(row.get(k) for k in PLUGIN_SCOPE)
+            if any(other != row["id"] for other in table.holders(PLUGIN_SCOPE, scope)):
+                raise E.unique_violation(dict(zip(PLUGIN_SCOPE, scope, strict=True)))
 
     def _check_foreign(self, ws_id: str, schema: Schema, row: dict) -> None:
         for name, f in schema.fields:
@@ -416,7 +412,7 @@ class Backend(Store):
         schema, row = self._build_workspace(data, form=form, existing=None)
         self._check_ws_unique(row)
         self._workspaces[row["id"]] = row
-        self._tables[row["id"]] = {e: {} for e in ENTITIES}
+        self._tables[row["id"]] = new_tables()
         return copy.deepcopy(row)
 
     @locked
@@ -437,7 +433,8 @@ class Backend(Store):
         schema, row = self._build_workspace(data, form=form, existing=existing, replace=True)
         self._check_ws_unique(row)
         self._workspaces[row["id"]] = row
-        self._tables.setdefault(row["id"], {e: {} for e in ENTITIES})
+        if row["id"] not in self._tables:
+            self._tables[row["id"]] = new_tables()
         return copy.deepcopy(row)
 
     @locked

@@ -32,7 +32,7 @@ from sandbox.admin.schema import (
     unknown_fields,
     validate,
 )
-from sandbox.admin.store import Store, any_holds, now, parse_size
+from sandbox.admin.store import Store, now, parse_size
 
 if TYPE_CHECKING:
     from sandbox.admin.schema import Schema
@@ -146,13 +146,27 @@ class Portal:
         return self.settings.portal_available and bool((ws.get("config") or {}).get("portal"))
 
     def _consumers_clash(self, ws_id: str, field: str, value: Any, own: str | None):
-        rows = self.store.table(ws_id, "consumers").values()
-        if value is None or not any_holds(rows, field, value):
-            return None
-        for c in rows:
-            if c["id"] != own and c.get(field) == value:
-                return c
+        """The consumer other than `own` whose `field` equals `value`, or None (null never
+        clashes)."""
+        consumers = self.store.table(ws_id, "consumers")
+        for cid in consumers.holders(field, value):
+            if cid != own:
+                return consumers[cid]
         return None
+
+    def _rename_consumer(self, ws_id: str, consumer_id: str | None, username: str, row: dict):
+        """Give the hidden consumer of a developer or application its owner's new username
+        and custom_id, as a new stored row so the consumers' index follows."""
+        consumers = self.store.table(ws_id, "consumers")
+        consumer = consumers.get(consumer_id or "")
+        if consumer is not None:
+            consumers[consumer["id"]] = {
+                **consumer,
+                "username": username,
+                "username_lower": username.lower(),
+                "custom_id": row.get("custom_id"),
+                "updated_at": row["updated_at"],
+            }
 
     def _new_consumer(self, ws_id: str, username: str, custom_id: Any, ctype: int):
         ts = now()
@@ -236,7 +250,7 @@ class Portal:
             if row["id"] in table:
                 raise E.primary_key_violation({"id": row["id"]})
             email = row["email"]
-            if any_holds(table.values(), "email", email) or self._consumers_clash(
+            if any(table.holders("email", email)) or self._consumers_clash(
                 ws_id, "username", email, None
             ):
                 raise _conflict("email", f"developer already exists with email: {email}")
@@ -303,22 +317,15 @@ class Portal:
                 if value is None or value == existing.get(field):
                     continue
                 dup_dev = any(
-                    d["id"] != existing["id"] and d.get(field) == value
-                    for d in self.store.table(ws_id, "developers").values()
+                    d != existing["id"]
+                    for d in self.store.table(ws_id, "developers").holders(field, value)
                 )
                 if dup_dev or self._consumers_clash(ws_id, cfield, value, own_consumer):
                     raise _conflict(field, f"already exists with value '{value}'")
             row = normalize(DEVELOPERS.fields, row)
             row["updated_at"] = now()
             self.store.table(ws_id, "developers")[row["id"]] = row
-            consumer = self.store.table(ws_id, "consumers").get(own_consumer or "")
-            if consumer is not None:
-                consumer.update(
-                    username=row["email"],
-                    username_lower=row["email"].lower(),
-                    custom_id=row.get("custom_id"),
-                    updated_at=row["updated_at"],
-                )
+            self._rename_consumer(ws_id, own_consumer, row["email"], row)
             if row.get("status") != existing.get("status"):
                 suspended = row.get("status") != APPROVED
                 app_ids = {
@@ -454,15 +461,7 @@ class Portal:
             self._app_conflicts(ws_id, row, own)
             row["updated_at"] = now()
             self.store.table(ws_id, "applications")[row["id"]] = row
-            consumer = self.store.table(ws_id, "consumers").get(own or "")
-            if consumer is not None:
-                username = f"{row['developer']['id']}_{row['name']}"
-                consumer.update(
-                    username=username,
-                    username_lower=username.lower(),
-                    custom_id=row.get("custom_id"),
-                    updated_at=row["updated_at"],
-                )
+            self._rename_consumer(ws_id, own, f"{row['developer']['id']}_{row['name']}", row)
             return render(row) or {}
 
     def application_delete(self, ws: dict, app_id: str, developer: str | None = None) -> None:
@@ -565,8 +564,8 @@ class Portal:
             # the primary key index answers first, as for every DAO insert
             if inst_id in self.store.table(ws_id, "application_instances"):
                 raise E.primary_key_violation({"id": inst_id})
-            if any_holds(
-                self.store.table(ws_id, "application_instances").values(), "composite_id", composite
+            if any(
+                self.store.table(ws_id, "application_instances").holders("composite_id", composite)
             ):
                 raise E.unique_violation({"composite_id": composite})
             ts = now()
