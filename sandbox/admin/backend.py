@@ -54,6 +54,7 @@ from sandbox.admin.store import (
     PLUGIN_SCOPE,
     Store,
     check_scope,
+    clone,
     locked,
     new_tables,
     now,
@@ -161,7 +162,7 @@ class Backend(Store):
     def workspace(self, name_or_id: str) -> dict | None:
         """The workspace row by name or id, or None."""
         ws = self.ws_row(name_or_id)
-        return copy.deepcopy(ws) if ws else None
+        return clone(ws) if ws else None
 
     @locked
     def list(self, workspace: str, entity: str) -> list[dict]:
@@ -170,7 +171,7 @@ class Backend(Store):
         if ws is None:
             return []
         rows = self._tables[ws["id"]][entity].values()
-        return copy.deepcopy(sorted(rows, key=lambda r: r["id"]))
+        return clone(sorted(rows, key=lambda r: r["id"]))
 
     @locked
     def get(self, workspace: str, entity: str, id_or_key: str) -> dict | None:
@@ -179,7 +180,7 @@ class Backend(Store):
         if ws is None:
             return None
         row = self.find(ws["id"], entity, id_or_key)
-        return copy.deepcopy(row) if row else None
+        return clone(row) if row else None
 
     # ------------------------------------------------------------------------- internals
 
@@ -259,7 +260,7 @@ class Backend(Store):
         self._check_unique(ws_id, schema, entity, row)
         self._check_foreign(ws_id, schema, row)
         self.table(ws_id, entity)[row["id"]] = row
-        return copy.deepcopy(row)
+        return clone(row)
 
     # ------------------------------------------------------------------- core entities
 
@@ -394,7 +395,7 @@ class Backend(Store):
             test = all if mode == "and" else any
             rows = [r for r in rows if test(t in (r.get("tags") or []) for t in wanted)]
         chunk, token = keyset_slice(rows, query, size)
-        body: dict[str, Any] = {"data": copy.deepcopy(chunk), "next": None}
+        body: dict[str, Any] = {"data": clone(chunk), "next": None}
         if token is not None:
             nxt = f"{base_path}?offset={quote(token, safe='')}"
             if tags is not None and not parent:
@@ -413,7 +414,7 @@ class Backend(Store):
         self._check_ws_unique(row)
         self._workspaces[row["id"]] = row
         self._tables[row["id"]] = new_tables()
-        return copy.deepcopy(row)
+        return clone(row)
 
     @locked
     def workspace_upsert(self, key: str, data: Any, *, form: bool = False) -> dict:
@@ -435,7 +436,7 @@ class Backend(Store):
         self._workspaces[row["id"]] = row
         if row["id"] not in self._tables:
             self._tables[row["id"]] = new_tables()
-        return copy.deepcopy(row)
+        return clone(row)
 
     @locked
     def workspace_update(self, key: str, data: Any, *, form: bool = False) -> dict:
@@ -446,7 +447,7 @@ class Backend(Store):
             raise E.message(400, "Cannot rename a workspace")
         schema, row = self._build_workspace(data, form=form, existing=existing, replace=False)
         self._workspaces[row["id"]] = row
-        return copy.deepcopy(row)
+        return clone(row)
 
     @locked
     def workspace_delete(self, key: str, cascade: bool = False) -> None:
@@ -473,7 +474,7 @@ class Backend(Store):
         size = parse_size(query.get("size"))
         rows = sorted(self._workspaces.values(), key=lambda r: r["id"])
         chunk, token = keyset_slice(rows, query, size)
-        body: dict[str, Any] = {"data": copy.deepcopy(chunk), "next": None}
+        body: dict[str, Any] = {"data": clone(chunk), "next": None}
         if token is not None:
             body["offset"] = token
             body["next"] = f"/workspaces?offset={quote(token, safe='')}"

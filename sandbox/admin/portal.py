@@ -7,7 +7,6 @@ for that service with `status == 0` and `suspended is False` (Kong adds ACL grou
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -32,7 +31,7 @@ from sandbox.admin.schema import (
     unknown_fields,
     validate,
 )
-from sandbox.admin.store import Store, now, parse_size
+from sandbox.admin.store import Store, clone, now, parse_size
 
 if TYPE_CHECKING:
     from sandbox.admin.schema import Schema
@@ -48,7 +47,7 @@ def render(row: dict | None) -> dict | None:
     """EE hand-written portal routes call the DAO without `nulls`: null fields are omitted."""
     if row is None:
         return None
-    return {k: copy.deepcopy(v) for k, v in row.items() if v is not None}
+    return {k: clone(v) for k, v in row.items() if v is not None}
 
 
 def _sort_key(value: Any) -> tuple:
@@ -265,11 +264,13 @@ class Portal:
             return render(row) or {}
 
     def developer_find(self, ws: dict, key: str) -> dict:
+        """The stored developer row by id or email, or 404. Read it, never change it: the
+        callers render a copy or store a new row."""
         with self.store.lock:
             row = self.store.find(ws["id"], "developers", key)
             if row is None:
                 raise E.not_found()
-            return copy.deepcopy(row)
+            return row
 
     def developer_get(self, ws: dict, key: str) -> dict:
         body = render(self.developer_find(ws, key)) or {}
@@ -408,6 +409,8 @@ class Portal:
             return render(row) or {}
 
     def application_find(self, ws: dict, app_id: str, developer: str | None = None) -> dict:
+        """The stored application row (of that developer, when given), or 404. Read it, never
+        change it: the callers render a copy or store a new row."""
         with self.store.lock:
             dev_id = self.developer_find(ws, developer)["id"] if developer is not None else None
             if not is_uuid(app_id):
@@ -415,7 +418,11 @@ class Portal:
             row = self.store.table(ws["id"], "applications").get(app_id)
             if row is None or (dev_id is not None and row["developer"]["id"] != dev_id):
                 raise E.not_found()
-            return copy.deepcopy(row)
+            return row
+
+    def application_get(self, ws: dict, app_id: str, developer: str | None = None) -> dict:
+        with self.store.lock:
+            return render(self.application_find(ws, app_id, developer)) or {}
 
     def application_page(self, ws: dict, developer: str, query: dict[str, str], path: str) -> dict:
         with self.store.lock:
@@ -584,14 +591,14 @@ class Portal:
 
     def _expand(self, ws_id: str, inst: dict, by_service: bool) -> dict:
         out = render(inst) or {}
-        app = copy.deepcopy(self.store.table(ws_id, "applications").get(inst["application"]["id"]))
+        app = clone(self.store.table(ws_id, "applications").get(inst["application"]["id"]))
         if app is not None:
             dev = self.store.table(ws_id, "developers").get(app["developer"]["id"])
             app["developer"] = render(dev) if dev else app["developer"]
             out["application"] = render(app)
         if by_service:
             svc = self.store.table(ws_id, "services").get(inst["service"]["id"])
-            out["service"] = copy.deepcopy(svc) if svc else inst["service"]
+            out["service"] = clone(svc) if svc else inst["service"]
         else:
             plugin = self._app_reg_plugin(ws_id, inst["service"]["id"])
             out["service"] = {"id": inst["service"]["id"]}

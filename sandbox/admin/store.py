@@ -68,6 +68,23 @@ def index_key(value: Any) -> Hashable:
     return value
 
 
+_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def clone(value: Any) -> Any:
+    """A deep copy of a JSON-shaped value (what rows hold) for handing a row out: callers may
+    change it without touching the store. A few times cheaper than `copy.deepcopy`, which
+    showed up as a fifth of the Admin API's CPU; anything else falls back to it."""
+    kind = type(value)
+    if kind is dict:
+        return {k: v if type(v) in _ATOMS else clone(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _ATOMS else clone(v) for v in value]
+    if kind in _ATOMS:
+        return value
+    return copy.deepcopy(value)
+
+
 def field_value(row: Mapping[str, Any], field: IndexField) -> Any:
     """The value a row holds in an indexed field (a tuple for a compound key)."""
     if isinstance(field, tuple):
@@ -252,4 +269,4 @@ class Store:
         if row is None:
             raise E.not_found()
         check_scope(entity, row, parent)
-        return copy.deepcopy(row)
+        return clone(row)
