@@ -350,16 +350,14 @@ class Backend(Store):
     def _delete_row(self, ws_id: str, entity: str, row_id: str) -> None:
         tables = self._tables[ws_id]
         if entity == "services":
-            if any((r.get("service") or {}).get("id") == row_id for r in tables["routes"].values()):
+            if tables["routes"].holders("service.id", row_id):
                 raise E.referenced_by("routes", "services")
-            for inst in list(tables["application_instances"].values()):
-                if inst["service"]["id"] == row_id:
-                    del tables["application_instances"][inst["id"]]
+            for inst_id in tables["application_instances"].holders("service.id", row_id):
+                del tables["application_instances"][inst_id]
         fk = {"services": "service", "routes": "route", "consumers": "consumer"}.get(entity)
         if fk:
-            for plugin in list(tables["plugins"].values()):
-                if (plugin.get(fk) or {}).get("id") == row_id:
-                    del tables["plugins"][plugin["id"]]
+            for plugin_id in tables["plugins"].holders(f"{fk}.id", row_id):
+                del tables["plugins"][plugin_id]
         tables[entity].pop(row_id, None)
 
     def _consumer_input(self, data: Any) -> Any:

@@ -118,15 +118,14 @@ class Portal:
             ws = self.store.ws_row(workspace)
             if ws is None:
                 return []
-            apps = [
-                a["id"]
-                for a in self.store.table(ws["id"], "applications").values()
-                if (a.get("consumer") or {}).get("id") == consumer_id
-            ]
+            instances = self.store.table(ws["id"], "application_instances")
             return sorted(
                 i["service"]["id"]
-                for i in self.store.table(ws["id"], "application_instances").values()
-                if i["application"]["id"] in apps and i["status"] == APPROVED and not i["suspended"]
+                for app_id in self.store.table(ws["id"], "applications").holders(
+                    "consumer.id", consumer_id
+                )
+                for i in instances.rows_with("application.id", app_id)
+                if i["status"] == APPROVED and not i["suspended"]
             )
 
     # ------------------------------------------------------------------------ helpers
@@ -329,14 +328,12 @@ class Portal:
             self._rename_consumer(ws_id, own_consumer, row["email"], row)
             if row.get("status") != existing.get("status"):
                 suspended = row.get("status") != APPROVED
-                app_ids = {
-                    a["id"]
-                    for a in self.store.table(ws_id, "applications").values()
-                    if a["developer"]["id"] == row["id"]
-                }
-                for inst in self.store.table(ws_id, "application_instances").values():
-                    if inst["application"]["id"] in app_ids:
-                        inst["suspended"] = suspended
+                instances = self.store.table(ws_id, "application_instances")
+                for app_id in self.store.table(ws_id, "applications").holders(
+                    "developer.id", row["id"]
+                ):
+                    for inst in instances.rows_with("application.id", app_id):
+                        inst["suspended"] = suspended  # not an indexed field: safe in place
                         inst["updated_at"] = row["updated_at"]
             return {"developer": render(row)}
 
@@ -344,9 +341,8 @@ class Portal:
         with self.store.lock:
             dev = self.developer_find(ws, key)
             ws_id = ws["id"]
-            for app in list(self.store.table(ws_id, "applications").values()):
-                if app["developer"]["id"] == dev["id"]:
-                    self._delete_application(ws_id, app)
+            for app in self.store.table(ws_id, "applications").rows_with("developer.id", dev["id"]):
+                self._delete_application(ws_id, app)
             if dev.get("consumer"):
                 self.store.table(ws_id, "consumers").pop(dev["consumer"]["id"], None)
             self.store.table(ws_id, "developers").pop(dev["id"], None)
@@ -427,11 +423,7 @@ class Portal:
     def application_page(self, ws: dict, developer: str, query: dict[str, str], path: str) -> dict:
         with self.store.lock:
             dev_id = self.developer_find(ws, developer)["id"]
-            rows = [
-                a
-                for a in self.store.table(ws["id"], "applications").values()
-                if a["developer"]["id"] == dev_id
-            ]
+            rows = self.store.table(ws["id"], "applications").rows_with("developer.id", dev_id)
             body = portal_page(rows, query, path)
             body["data"] = [render(r) for r in body["data"]]
             return body
@@ -489,9 +481,8 @@ class Portal:
 
     def _delete_application(self, ws_id: str, app: dict) -> None:
         instances = self.store.table(ws_id, "application_instances")
-        for inst in list(instances.values()):
-            if inst["application"]["id"] == app["id"]:
-                del instances[inst["id"]]
+        for inst_id in instances.holders("application.id", app["id"]):
+            del instances[inst_id]
         if app.get("consumer"):
             self.store.table(ws_id, "consumers").pop(app["consumer"]["id"], None)
         self.store.table(ws_id, "applications").pop(app["id"], None)
@@ -501,8 +492,9 @@ class Portal:
             svc = self.store.find_core(ws["id"], "services", service)
             app_ids = {
                 i["application"]["id"]
-                for i in self.store.table(ws["id"], "application_instances").values()
-                if i["service"]["id"] == svc["id"]
+                for i in self.store.table(ws["id"], "application_instances").rows_with(
+                    "service.id", svc["id"]
+                )
             }
             apps = [
                 render(a)
@@ -618,13 +610,13 @@ class Portal:
     ) -> dict:
         with self.store.lock:
             ws_id = ws["id"]
-            rows = list(self.store.table(ws_id, "application_instances").values())
+            instances = self.store.table(ws_id, "application_instances")
             if service is not None:
                 sid = self.store.find_core(ws_id, "services", service)["id"]
-                rows = [r for r in rows if r["service"]["id"] == sid]
+                rows = instances.rows_with("service.id", sid)
             else:
                 app = self.application_find(ws, application or "", developer)
-                rows = [r for r in rows if r["application"]["id"] == app["id"]]
+                rows = instances.rows_with("application.id", app["id"])
             rows = _status_filter(rows, query)
             body = portal_page(rows, query, path)
             body["data"] = [self._expand(ws_id, r, service is not None) for r in body["data"]]

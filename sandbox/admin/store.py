@@ -41,19 +41,31 @@ KEY_FIELDS = {
 
 # A plugin's scope: at most one plugin of a name per route/service/consumer/consumer group.
 PLUGIN_SCOPE = ("name", "route", "service", "consumer", "consumer_group")
-IndexField = str | tuple[str, ...]  # one field, or a compound key of several
+# One field; a foreign key's id ("service.id"); or a compound key of several fields.
+IndexField = str | tuple[str, ...]
 
 
 def _unique_fields(fields: list[tuple[str, Field]]) -> tuple[str, ...]:
     return tuple(name for name, f in fields if f.unique and name != "id")
 
 
-# The fields each table keeps a unique index of: the schema's unique fields, which are also
-# the ones the portal's clash checks compare (consumers' username/custom_id, developers'
-# email/custom_id, instances' composite_id), and the plugins' scope.
+# The foreign keys whose children a delete cascades to or a portal list reads, by entity.
+CHILD_KEYS: dict[str, tuple[str, ...]] = {
+    "routes": ("service.id",),
+    "plugins": ("service.id", "route.id", "consumer.id"),
+    "applications": ("developer.id", "consumer.id"),
+    "application_instances": ("application.id", "service.id"),
+}
+# The fields each table indexes: the schema's unique fields, which are also the ones the
+# portal's clash checks compare (consumers' username/custom_id, developers' email/custom_id,
+# instances' composite_id); the plugins' scope; and the foreign keys above.
 INDEXED: dict[str, tuple[IndexField, ...]] = {
-    **{e: _unique_fields(SCHEMAS[e].fields) for e in ENTITIES if e != "plugins"},
-    "plugins": (*_unique_fields(PLUGIN_BASE), PLUGIN_SCOPE),
+    e: (
+        *_unique_fields(PLUGIN_BASE if e == "plugins" else SCHEMAS[e].fields),
+        *((PLUGIN_SCOPE,) if e == "plugins" else ()),
+        *CHILD_KEYS.get(e, ()),
+    )
+    for e in ENTITIES
 }
 
 
@@ -89,13 +101,18 @@ def field_value(row: Mapping[str, Any], field: IndexField) -> Any:
     """The value a row holds in an indexed field (a tuple for a compound key)."""
     if isinstance(field, tuple):
         return tuple(row.get(name) for name in field)
-    return row.get(field)
+    name, _, sub = field.partition(".")
+    value = row.get(name)
+    if sub:
+        return value.get(sub) if isinstance(value, dict) else None
+    return value
 
 
 class Table(dict[str, dict]):
-    """One entity's rows in one workspace, by id, with a unique index of each field in
-    `fields`: `holders(field, value)` answers in O(1) which rows hold a value, where a scan
-    of every row made each insert cost O(rows) (minutes of CPU at 10,000 developer apps).
+    """One entity's rows in one workspace, by id, with an index of each field in `fields`:
+    `holders(field, value)` answers in O(1) which rows hold a value, where a scan of every
+    row made each insert (uniqueness) and delete (cascades) cost O(rows): minutes of CPU at
+    10,000 developer apps.
 
     Rows change only through `table[id] = row`, `del table[id]` and `table.pop(id)`, which
     keep the index; a stored row is never changed in place in an indexed field (store a new
@@ -114,14 +131,19 @@ class Table(dict[str, dict]):
         for row_id, row in rows:
             self[row_id] = row
 
-    def holders(self, field: IndexField, value: Any) -> Iterable[str]:
-        """Ids of the rows whose `field` equals `value`, in indexing order (none for None)."""
+    def holders(self, field: IndexField, value: Any) -> tuple[str, ...]:
+        """Ids of the rows whose `field` equals `value`, in indexing order (none for None);
+        a snapshot, so the caller may delete them while iterating."""
         if value is None:
             return ()
         index = self._index.get(field)
         if index is None:  # a field no index covers (a plugin's own unique field): scan
-            return [rid for rid, row in self.items() if field_value(row, field) == value]
-        return index.get(index_key(value), ())
+            return tuple(rid for rid, row in self.items() if field_value(row, field) == value)
+        return tuple(index.get(index_key(value), ()))
+
+    def rows_with(self, field: IndexField, value: Any) -> list[dict]:
+        """The stored rows whose `field` equals `value` (see `holders`)."""
+        return [self[rid] for rid in self.holders(field, value)]
 
     def __setitem__(self, row_id: str, row: dict) -> None:
         self._unindex(row_id)
