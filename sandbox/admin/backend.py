@@ -143,7 +143,7 @@ class Backend(Store):
     @locked
     def dump_state(self) -> dict:
         tables = {ws: {e: dict(t) for e, t in ts.items()} for ws, ts in self._tables.items()}
-        return copy.deepcopy({"workspaces": self._workspaces, "tables": tables})
+        return clone({"workspaces": self._workspaces, "tables": tables})
 
     @locked
     def load_state(self, data: dict) -> None:
