@@ -272,7 +272,8 @@ class Portal:
             return row
 
     def developer_get(self, ws: dict, key: str) -> dict:
-        body = render(self.developer_find(ws, key)) or {}
+        with self.store.lock:
+            body = render(self.developer_find(ws, key)) or {}
         body["roles"] = []
         return body
 
