@@ -72,3 +72,24 @@ def test_clone_copies_json_and_falls_back_to_deepcopy() -> None:
     copied["t"][1].append(9)
     copied["s"].add(4)
     assert value == {"a": [1, {"b": None}], "t": (1, [2]), "s": {3}}
+
+
+def test_matching_rows_are_sorted_copies_and_none_matches_nothing() -> None:
+    b, ws = _backend()
+    ids = sorted(
+        b.insert(ws["id"], "consumers", {"username": f"u{i}", "tags": ["t"]})["id"]
+        for i in range(3)
+    )
+    assert [c["id"] for c in b.matching("default", "consumers", "username", "u1")] == [
+        c["id"] for c in b.list("default", "consumers") if c["username"] == "u1"
+    ]
+    svc = b.insert(ws["id"], "services", {"name": "s1", "host": "h.test"})
+    for i in (2, 0, 1):  # stored out of id order: matching answers in id order
+        b.insert(ws["id"], "routes", {"id": ids[i], "paths": ["/r"], "service": {"id": svc["id"]}})
+    found = b.matching("default", "routes", "service.id", svc["id"])
+    assert [r["id"] for r in found] == ids
+    found[0]["paths"].append("/changed")
+    assert b.get("default", "routes", ids[0])["paths"] == ["/r"]
+    # an unset custom_id is no value to match; an unknown workspace holds nothing
+    assert b.matching("default", "consumers", "custom_id", None) == []
+    assert b.matching("nope", "consumers", "username", "u1") == []
