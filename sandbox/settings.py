@@ -6,12 +6,14 @@ by the Admin API backend and the proxy.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 DEFAULT_KONG_VERSION = "3.4.3.12"
 PORTAL_APP_AUTH_MODES = ("kong-oauth2", "external-oauth2")
 
 
+@functools.lru_cache(maxsize=64)  # asked on every portal request (is the portal available?)
 def parse_version(version: str) -> tuple[int, ...]:
     """`"3.4.3.12"` -> `(3, 4, 3, 12)`; raises ValueError with the offending value."""
     try:

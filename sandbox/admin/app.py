@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.datastructures import Headers
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
 
 from sandbox.admin import errors as E
 from sandbox.admin.backend import Backend
@@ -42,12 +42,34 @@ def split_workspace(path: str) -> tuple[str, str, str]:
     return "default", "", "/" + "/".join(segments)
 
 
+def routes_by_segment(routes: Sequence[BaseRoute]) -> Callable[[str], Sequence[BaseRoute]]:
+    """The routes a path can match, by its first segment, in the router's order. Trying only
+    those keeps first-match-wins (a route whose first segment is another literal never
+    matches) where trying every route's regex cost ~24 matches per request. A route that
+    starts with a parameter, or has no path, is tried for every path."""
+
+    def literal_head(route: BaseRoute) -> str | None:
+        path = getattr(route, "path", None)
+        head = path.split("/", 2)[1] if isinstance(path, str) and path.startswith("/") else None
+        return None if head is None or "{" in head else head
+
+    keyed = [(literal_head(r), r) for r in routes]
+    anywhere = [r for head, r in keyed if head is None]
+    table = {
+        head: [r for h, r in keyed if h is None or h == head]
+        for head, _ in keyed
+        if head is not None
+    }
+    return lambda path: table.get(path.split("/", 2)[1], anywhere)
+
+
 def create_admin_app(
     backend: Backend, settings: NodeSettings, *, on_change: Callable[[], None] | None = None
 ) -> Callable[[dict, Callable, Callable], Awaitable[None]]:
     """The Admin API as an ASGI app. `on_change()` runs after each successful write."""
     node_id = new_id()
     router = build_router()
+    candidates = routes_by_segment(router.routes)
 
     async def app(scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
@@ -67,7 +89,7 @@ def create_admin_app(
                 "kong_full_path": scope["path"],
                 "kong_node": Node(backend, settings, ws, prefix, node_id, on_change),
             }
-            for route in router.routes:
+            for route in candidates(rest):
                 match, params = route.matches(child)
                 if match is Match.FULL:
                     await route.handle({**child, **params}, receive, send)

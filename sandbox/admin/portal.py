@@ -7,7 +7,6 @@ for that service with `status == 0` and `suspended is False` (Kong adds ACL grou
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -32,7 +31,7 @@ from sandbox.admin.schema import (
     unknown_fields,
     validate,
 )
-from sandbox.admin.store import Store, any_holds, now, parse_size
+from sandbox.admin.store import Store, clone, now, parse_size
 
 if TYPE_CHECKING:
     from sandbox.admin.schema import Schema
@@ -48,7 +47,7 @@ def render(row: dict | None) -> dict | None:
     """EE hand-written portal routes call the DAO without `nulls`: null fields are omitted."""
     if row is None:
         return None
-    return {k: copy.deepcopy(v) for k, v in row.items() if v is not None}
+    return {k: clone(v) for k, v in row.items() if v is not None}
 
 
 def _sort_key(value: Any) -> tuple:
@@ -119,15 +118,14 @@ class Portal:
             ws = self.store.ws_row(workspace)
             if ws is None:
                 return []
-            apps = [
-                a["id"]
-                for a in self.store.table(ws["id"], "applications").values()
-                if (a.get("consumer") or {}).get("id") == consumer_id
-            ]
+            instances = self.store.table(ws["id"], "application_instances")
             return sorted(
                 i["service"]["id"]
-                for i in self.store.table(ws["id"], "application_instances").values()
-                if i["application"]["id"] in apps and i["status"] == APPROVED and not i["suspended"]
+                for app_id in self.store.table(ws["id"], "applications").holders(
+                    "consumer.id", consumer_id
+                )
+                for i in instances.rows_with("application.id", app_id)
+                if i["status"] == APPROVED and not i["suspended"]
             )
 
     # ------------------------------------------------------------------------ helpers
@@ -146,13 +144,27 @@ class Portal:
         return self.settings.portal_available and bool((ws.get("config") or {}).get("portal"))
 
     def _consumers_clash(self, ws_id: str, field: str, value: Any, own: str | None):
-        rows = self.store.table(ws_id, "consumers").values()
-        if value is None or not any_holds(rows, field, value):
-            return None
-        for c in rows:
-            if c["id"] != own and c.get(field) == value:
-                return c
+        """The consumer other than `own` whose `field` equals `value`, or None (null never
+        clashes)."""
+        consumers = self.store.table(ws_id, "consumers")
+        for cid in consumers.holders(field, value):
+            if cid != own:
+                return consumers[cid]
         return None
+
+    def _rename_consumer(self, ws_id: str, consumer_id: str | None, username: str, row: dict):
+        """Give the hidden consumer of a developer or application its owner's new username
+        and custom_id, as a new stored row so the consumers' index follows."""
+        consumers = self.store.table(ws_id, "consumers")
+        consumer = consumers.get(consumer_id or "")
+        if consumer is not None:
+            consumers[consumer["id"]] = {
+                **consumer,
+                "username": username,
+                "username_lower": username.lower(),
+                "custom_id": row.get("custom_id"),
+                "updated_at": row["updated_at"],
+            }
 
     def _new_consumer(self, ws_id: str, username: str, custom_id: Any, ctype: int):
         ts = now()
@@ -236,7 +248,7 @@ class Portal:
             if row["id"] in table:
                 raise E.primary_key_violation({"id": row["id"]})
             email = row["email"]
-            if any_holds(table.values(), "email", email) or self._consumers_clash(
+            if any(table.holders("email", email)) or self._consumers_clash(
                 ws_id, "username", email, None
             ):
                 raise _conflict("email", f"developer already exists with email: {email}")
@@ -251,14 +263,17 @@ class Portal:
             return render(row) or {}
 
     def developer_find(self, ws: dict, key: str) -> dict:
+        """The stored developer row by id or email, or 404. Read it, never change it: the
+        callers render a copy or store a new row."""
         with self.store.lock:
             row = self.store.find(ws["id"], "developers", key)
             if row is None:
                 raise E.not_found()
-            return copy.deepcopy(row)
+            return row
 
     def developer_get(self, ws: dict, key: str) -> dict:
-        body = render(self.developer_find(ws, key)) or {}
+        with self.store.lock:
+            body = render(self.developer_find(ws, key)) or {}
         body["roles"] = []
         return body
 
@@ -303,32 +318,23 @@ class Portal:
                 if value is None or value == existing.get(field):
                     continue
                 dup_dev = any(
-                    d["id"] != existing["id"] and d.get(field) == value
-                    for d in self.store.table(ws_id, "developers").values()
+                    d != existing["id"]
+                    for d in self.store.table(ws_id, "developers").holders(field, value)
                 )
                 if dup_dev or self._consumers_clash(ws_id, cfield, value, own_consumer):
                     raise _conflict(field, f"already exists with value '{value}'")
             row = normalize(DEVELOPERS.fields, row)
             row["updated_at"] = now()
             self.store.table(ws_id, "developers")[row["id"]] = row
-            consumer = self.store.table(ws_id, "consumers").get(own_consumer or "")
-            if consumer is not None:
-                consumer.update(
-                    username=row["email"],
-                    username_lower=row["email"].lower(),
-                    custom_id=row.get("custom_id"),
-                    updated_at=row["updated_at"],
-                )
+            self._rename_consumer(ws_id, own_consumer, row["email"], row)
             if row.get("status") != existing.get("status"):
                 suspended = row.get("status") != APPROVED
-                app_ids = {
-                    a["id"]
-                    for a in self.store.table(ws_id, "applications").values()
-                    if a["developer"]["id"] == row["id"]
-                }
-                for inst in self.store.table(ws_id, "application_instances").values():
-                    if inst["application"]["id"] in app_ids:
-                        inst["suspended"] = suspended
+                instances = self.store.table(ws_id, "application_instances")
+                for app_id in self.store.table(ws_id, "applications").holders(
+                    "developer.id", row["id"]
+                ):
+                    for inst in instances.rows_with("application.id", app_id):
+                        inst["suspended"] = suspended  # not an indexed field: safe in place
                         inst["updated_at"] = row["updated_at"]
             return {"developer": render(row)}
 
@@ -336,9 +342,8 @@ class Portal:
         with self.store.lock:
             dev = self.developer_find(ws, key)
             ws_id = ws["id"]
-            for app in list(self.store.table(ws_id, "applications").values()):
-                if app["developer"]["id"] == dev["id"]:
-                    self._delete_application(ws_id, app)
+            for app in self.store.table(ws_id, "applications").rows_with("developer.id", dev["id"]):
+                self._delete_application(ws_id, app)
             if dev.get("consumer"):
                 self.store.table(ws_id, "consumers").pop(dev["consumer"]["id"], None)
             self.store.table(ws_id, "developers").pop(dev["id"], None)
@@ -401,6 +406,8 @@ class Portal:
             return render(row) or {}
 
     def application_find(self, ws: dict, app_id: str, developer: str | None = None) -> dict:
+        """The stored application row (of that developer, when given), or 404. Read it, never
+        change it: the callers render a copy or store a new row."""
         with self.store.lock:
             dev_id = self.developer_find(ws, developer)["id"] if developer is not None else None
             if not is_uuid(app_id):
@@ -408,16 +415,16 @@ class Portal:
             row = self.store.table(ws["id"], "applications").get(app_id)
             if row is None or (dev_id is not None and row["developer"]["id"] != dev_id):
                 raise E.not_found()
-            return copy.deepcopy(row)
+            return row
+
+    def application_get(self, ws: dict, app_id: str, developer: str | None = None) -> dict:
+        with self.store.lock:
+            return render(self.application_find(ws, app_id, developer)) or {}
 
     def application_page(self, ws: dict, developer: str, query: dict[str, str], path: str) -> dict:
         with self.store.lock:
             dev_id = self.developer_find(ws, developer)["id"]
-            rows = [
-                a
-                for a in self.store.table(ws["id"], "applications").values()
-                if a["developer"]["id"] == dev_id
-            ]
+            rows = self.store.table(ws["id"], "applications").rows_with("developer.id", dev_id)
             body = portal_page(rows, query, path)
             body["data"] = [render(r) for r in body["data"]]
             return body
@@ -454,15 +461,7 @@ class Portal:
             self._app_conflicts(ws_id, row, own)
             row["updated_at"] = now()
             self.store.table(ws_id, "applications")[row["id"]] = row
-            consumer = self.store.table(ws_id, "consumers").get(own or "")
-            if consumer is not None:
-                username = f"{row['developer']['id']}_{row['name']}"
-                consumer.update(
-                    username=username,
-                    username_lower=username.lower(),
-                    custom_id=row.get("custom_id"),
-                    updated_at=row["updated_at"],
-                )
+            self._rename_consumer(ws_id, own, f"{row['developer']['id']}_{row['name']}", row)
             return render(row) or {}
 
     def application_delete(self, ws: dict, app_id: str, developer: str | None = None) -> None:
@@ -483,9 +482,8 @@ class Portal:
 
     def _delete_application(self, ws_id: str, app: dict) -> None:
         instances = self.store.table(ws_id, "application_instances")
-        for inst in list(instances.values()):
-            if inst["application"]["id"] == app["id"]:
-                del instances[inst["id"]]
+        for inst_id in instances.holders("application.id", app["id"]):
+            del instances[inst_id]
         if app.get("consumer"):
             self.store.table(ws_id, "consumers").pop(app["consumer"]["id"], None)
         self.store.table(ws_id, "applications").pop(app["id"], None)
@@ -495,8 +493,9 @@ class Portal:
             svc = self.store.find_core(ws["id"], "services", service)
             app_ids = {
                 i["application"]["id"]
-                for i in self.store.table(ws["id"], "application_instances").values()
-                if i["service"]["id"] == svc["id"]
+                for i in self.store.table(ws["id"], "application_instances").rows_with(
+                    "service.id", svc["id"]
+                )
             }
             apps = [
                 render(a)
@@ -565,8 +564,8 @@ class Portal:
             # the primary key index answers first, as for every DAO insert
             if inst_id in self.store.table(ws_id, "application_instances"):
                 raise E.primary_key_violation({"id": inst_id})
-            if any_holds(
-                self.store.table(ws_id, "application_instances").values(), "composite_id", composite
+            if any(
+                self.store.table(ws_id, "application_instances").holders("composite_id", composite)
             ):
                 raise E.unique_violation({"composite_id": composite})
             ts = now()
@@ -585,14 +584,14 @@ class Portal:
 
     def _expand(self, ws_id: str, inst: dict, by_service: bool) -> dict:
         out = render(inst) or {}
-        app = copy.deepcopy(self.store.table(ws_id, "applications").get(inst["application"]["id"]))
+        app = clone(self.store.table(ws_id, "applications").get(inst["application"]["id"]))
         if app is not None:
             dev = self.store.table(ws_id, "developers").get(app["developer"]["id"])
             app["developer"] = render(dev) if dev else app["developer"]
             out["application"] = render(app)
         if by_service:
             svc = self.store.table(ws_id, "services").get(inst["service"]["id"])
-            out["service"] = copy.deepcopy(svc) if svc else inst["service"]
+            out["service"] = clone(svc) if svc else inst["service"]
         else:
             plugin = self._app_reg_plugin(ws_id, inst["service"]["id"])
             out["service"] = {"id": inst["service"]["id"]}
@@ -612,13 +611,13 @@ class Portal:
     ) -> dict:
         with self.store.lock:
             ws_id = ws["id"]
-            rows = list(self.store.table(ws_id, "application_instances").values())
+            instances = self.store.table(ws_id, "application_instances")
             if service is not None:
                 sid = self.store.find_core(ws_id, "services", service)["id"]
-                rows = [r for r in rows if r["service"]["id"] == sid]
+                rows = instances.rows_with("service.id", sid)
             else:
                 app = self.application_find(ws, application or "", developer)
-                rows = [r for r in rows if r["application"]["id"] == app["id"]]
+                rows = instances.rows_with("application.id", app["id"])
             rows = _status_filter(rows, query)
             body = portal_page(rows, query, path)
             body["data"] = [self._expand(ws_id, r, service is not None) for r in body["data"]]

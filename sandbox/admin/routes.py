@@ -430,9 +430,7 @@ def applications_create(ctx: Ctx) -> Result:
 
 
 def application_get(ctx: Ctx) -> Result:
-    return 200, render(
-        ctx.portal.application_find(ctx.ws, ctx.params["application"], _developer(ctx))
-    )
+    return 200, ctx.portal.application_get(ctx.ws, ctx.params["application"], _developer(ctx))
 
 
 def application_patch(ctx: Ctx) -> Result:

@@ -286,11 +286,10 @@ class KongProxy:
         self, workspace: str, value: str, consumer_by: list[str] | None
     ) -> dict | None:
         """Find a consumer of any type (hidden application consumers too) by each field in turn."""
-        consumers = self.backend.list(workspace, "consumers")
         for field in consumer_by or ["username", "custom_id"]:
-            for consumer in consumers:
-                if consumer.get(field) == value:
-                    return consumer
+            found = self.backend.matching(workspace, "consumers", field, value)
+            if found:
+                return found[0]
         return None
 
     # -- application-registration ---------------------------------------------------------
@@ -305,16 +304,15 @@ class KongProxy:
             if config.get("enable_proxy_with_consumer_credential") and kind == PROXY_CONSUMER:
                 return
             raise Exit(401, "Unauthorized")
-        application = None
-        for row in self.backend.list(workspace, "applications"):
-            if _id(row.get("consumer")) == consumer.get("id"):
-                application = row
-                break
-        if application is not None:
-            for instance in self.backend.list(workspace, "application_instances"):
+        applications = self.backend.matching(
+            workspace, "applications", "consumer.id", consumer.get("id")
+        )
+        if applications:
+            for instance in self.backend.matching(
+                workspace, "application_instances", "application.id", applications[0]["id"]
+            ):
                 if (
-                    _id(instance.get("application")) == application.get("id")
-                    and _id(instance.get("service")) == service_id
+                    _id(instance.get("service")) == service_id
                     and instance.get("status") == 0
                     and not instance.get("suspended")
                 ):
