@@ -269,9 +269,8 @@ class OktaIdentity(pulumi.ComponentResource):
 
         prof = client_profile(app)
         name = f"{self._name}-app-{app.name}"
-        opts = _imported(
-            self, (app.okta_app_id or app.client_id) if app.client_id else None, ["label"]
-        )
+        # settings refuse an oktaAppId without its clientId, so this is None for a new app
+        opts = _imported(self, app.okta_app_id or app.client_id, ["label"])
         if self._portal_stack:
             opts.aliases = [moved_in_alias("okta:app/oAuth:OAuth", name)]
         oauth = okta.app.OAuth(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import ssl
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -265,6 +266,18 @@ def clear_info_cache() -> None:
         _INFO_CACHE.clear()
 
 
+def _untrusted_certificate(exc: BaseException | None) -> bool:
+    """Whether a transport error comes from a TLS certificate the client did not trust
+    (httpx and httpcore keep the `ssl` error as the cause)."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
 class KongAdminClient:
     """The Admin API, workspace-prefixed, with retries on transient faults.
 
@@ -390,14 +403,27 @@ class KongAdminClient:
         except httpx.TransportError as exc:
             raise KongAdminError(
                 f"Kong Admin API {method} {path} failed after {self.attempts} attempts: "
-                f"{type(exc).__name__}: {exc}. Check `{CONFIG_NAMESPACE}:kong.adminUrl` "
-                f"({self.settings.admin_url}) and that Kong is reachable",
+                f"{type(exc).__name__}: {exc}. {self._unreachable_hint(exc)}",
                 method=method,
                 path=path,
             ) from None
         if response.status_code in ok or response.status_code in allow:
             return response
         raise KongAdminError.from_response(response)
+
+    def _unreachable_hint(self, exc: BaseException) -> str:
+        """What to change when a request never got an answer: the TLS settings when Kong's
+        certificate was not trusted, otherwise the address."""
+        url = self.settings.admin_url
+        if not _untrusted_certificate(exc):
+            return f"Check `{CONFIG_NAMESPACE}:kong.adminUrl` ({url}) and that Kong is reachable"
+        ns = CONFIG_NAMESPACE
+        bundle = self.settings.ca_bundle
+        trusted = f"no CA in `{ns}:kong.caBundle` ({bundle})" if bundle else "no trusted CA"
+        return (
+            f"{url} presented a certificate {trusted} signed: set `{ns}:kong.caBundle` to the "
+            f"PEM file of the CA that signed it, or `{ns}:kong.tlsVerify` to false for a test node"
+        )
 
     def get_json(self, path: str, *, allow_missing: bool = False) -> dict[str, Any] | None:
         response = self.request("GET", path, allow=(404,) if allow_missing else ())

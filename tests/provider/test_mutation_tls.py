@@ -123,7 +123,9 @@ def test_a_private_ca_bundle_is_trusted(admin: str, pki: dict[str, Path]) -> Non
     }
 
 
-def test_a_certificate_no_trusted_ca_signed_is_refused(admin: str) -> None:
+def test_a_certificate_no_trusted_ca_signed_is_refused_naming_the_tls_settings(
+    admin: str,
+) -> None:
     with pytest.raises(KongAdminError) as info:
         _services(admin, tls_verify=True)
     text = str(info.value)
@@ -131,7 +133,28 @@ def test_a_certificate_no_trusted_ca_signed_is_refused(admin: str) -> None:
         "Kong Admin API GET /services failed after 1 attempts: ConnectError: "
         "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"
     )
-    assert f"`kong-okta-portal:kong.adminUrl` ({admin})" in text
+    assert text.endswith(
+        f"{admin} presented a certificate no trusted CA signed: set "
+        "`kong-okta-portal:kong.caBundle` to the PEM file of the CA that signed it, or "
+        "`kong-okta-portal:kong.tlsVerify` to false for a test node"
+    )
+
+    import certifi  # a bundle that holds many CAs, but not the test's
+
+    with pytest.raises(KongAdminError) as info:
+        _services(admin, tls_verify=True, ca_bundle=certifi.where())
+    assert (
+        f"presented a certificate no CA in `kong-okta-portal:kong.caBundle` ({certifi.where()}) "
+        "signed" in str(info.value)
+    )
+
+
+def test_an_unreachable_node_still_points_at_the_address() -> None:
+    with pytest.raises(KongAdminError) as info:
+        _services("http://127.0.0.1:9", allow_insecure_http=True)
+    assert str(info.value).endswith(
+        "Check `kong-okta-portal:kong.adminUrl` (http://127.0.0.1:9) and that Kong is reachable"
+    )
 
 
 def test_tls_verify_off_reaches_the_node(admin: str) -> None:
