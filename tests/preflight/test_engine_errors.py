@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from sandbox.launch import start_sandbox
+from tests.conftest import sandbox_args
 from tests.preflight.support import Case, Deployment
 from tests.program.test_engine_local_stack import NS, Inventory, local_config
 from tests.support.pulumi import PulumiCLI, write_project
@@ -103,7 +104,7 @@ Plugin(
 def test_check_failure_is_printed_once_without_the_input_value(
     pulumi_cli: PulumiCLI, tmp_path: Path
 ) -> None:
-    with start_sandbox() as sandbox:
+    with start_sandbox(sandbox_args()) as sandbox:
         project = write_project(tmp_path / "p", STRING_CLAIM)
         pulumi_cli.stack_init(project, "dev")
         for command in (["preview"], ["up", "--yes"]):
@@ -136,7 +137,7 @@ Plugin(
 def test_kong_400_is_one_message_with_kongs_fields_and_the_fix(
     pulumi_cli: PulumiCLI, tmp_path: Path
 ) -> None:
-    with start_sandbox() as sandbox:
+    with start_sandbox(sandbox_args()) as sandbox:
         project = write_project(tmp_path / "p", UNKNOWN_FIELD)
         pulumi_cli.stack_init(project, "dev")
         proc = pulumi_cli.run(
