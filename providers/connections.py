@@ -126,7 +126,7 @@ def send(
         params=params,
         headers=headers,
         json=json,
-        extensions={"timeout": timeouts(timeout_seconds)},
+        extensions={"timeout": _timeouts(timeout_seconds)},
     )
     response = transport.handle_request(request)
     try:
@@ -137,6 +137,6 @@ def send(
     return response
 
 
-def timeouts(seconds: float) -> dict[str, float | None]:
+def _timeouts(seconds: float) -> dict[str, float | None]:
     """Per-request timeouts: `seconds` for each read and write, connecting at most 10 s."""
     return httpx.Timeout(seconds, connect=min(10.0, seconds)).as_dict()

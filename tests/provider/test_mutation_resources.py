@@ -50,10 +50,12 @@ class ProviderMocks(RecordingMocks):
         return super().new_resource(args)
 
 
-def deploy(program: Any) -> tuple[ProviderMocks, OptionsMonitor]:
+def deploy(
+    program: Any, monitor_cls: type[OptionsMonitor] = OptionsMonitor
+) -> tuple[ProviderMocks, OptionsMonitor]:
     install()
     mocks = ProviderMocks()
-    monitor = OptionsMonitor(mocks)
+    monitor = monitor_cls(mocks)
     mocks.monitor = monitor
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack="test", preview=False, monitor=monitor)
     run(program)

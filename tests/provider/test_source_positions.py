@@ -18,18 +18,14 @@ from tests.provider.test_mutation_resources import OptionsMonitor, deploy
 
 
 class TraceMonitor(OptionsMonitor):
+    """Also keeps the Python stack and source position each registration carries."""
+
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method's name
-        self.options[request.name] = {"frames": len(request.stackTrace.frames)}
-        self.options[request.name]["position"] = request.sourcePosition.uri
-        return super(OptionsMonitor, self).RegisterResource(request)
-
-
-def traces(program: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, Any]]:
-    import tests.provider.test_mutation_resources as helpers
-
-    monkeypatch.setattr(helpers, "OptionsMonitor", TraceMonitor)
-    _, monitor = deploy(program)
-    return monitor.options
+        answer = super().RegisterResource(request)
+        self.options[request.name].update(
+            frames=len(request.stackTrace.frames), position=request.sourcePosition.uri
+        )
+        return answer
 
 
 class Team(pulumi.ComponentResource):
@@ -37,9 +33,7 @@ class Team(pulumi.ComponentResource):
         super().__init__("test:index:Team", name)
 
 
-def test_kong_objects_and_identity_clients_carry_no_stack_but_other_resources_do(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_kong_objects_and_identity_clients_carry_no_stack_but_other_resources_do() -> None:
     def program() -> None:
         team = Team("team")
         kd.Service("svc", name="orders", url="http://orders.internal")
@@ -51,9 +45,10 @@ def test_kong_objects_and_identity_clients_carry_no_stack_but_other_resources_do
             grant_types=["client_credentials"],
         )
 
-    seen = traces(program, monkeypatch)
+    _, monitor = deploy(program, TraceMonitor)
+    seen = monitor.options
     for name in ("svc", "dev", "client"):
-        assert seen[name] == {"frames": 0, "position": ""}, name
+        assert (seen[name]["frames"], seen[name]["position"]) == (0, ""), name
     # a resource made outside ours keeps the SDK's capture, pointing at this file
     assert seen["team"]["frames"] > 0
     assert seen["team"]["position"].endswith("test_source_positions.py")
